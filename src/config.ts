@@ -1,0 +1,83 @@
+import path from 'node:path';
+
+/** Every setting Embargo reads. This module is the only reader of process.env. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Base URL used in links sent by mail and printed at start. */
+  publicUrl: URL;
+  /** `sqlite:<file>` or a postgres:// URL. */
+  databaseUrl: string;
+  dataDir: string;
+  /** HMAC key for CSRF tokens; when unset, one is generated once and kept in the database. */
+  secret: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+  seedDemo: boolean;
+  trustProxy: boolean;
+  intake: {
+    /** Reports accepted per client address per hour. */
+    perAddressPerHour: number;
+    maxAttachmentBytes: number;
+    maxAttachments: number;
+  };
+  login: {
+    /** Failed logins tolerated per account and per address in the window before refusing. */
+    maxFailures: number;
+    windowMinutes: number;
+  };
+  sessionDays: number;
+  worker: { pollMs: number; concurrency: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 8080);
+  const dataDir = path.resolve(env.EMBARGO_DATA_DIR || 'data');
+  const publicUrl = new URL(env.EMBARGO_PUBLIC_URL || `http://localhost:${port}`);
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    publicUrl,
+    databaseUrl: env.DATABASE_URL || `sqlite:${path.join(dataDir, 'embargo.sqlite')}`,
+    dataDir,
+    secret: env.EMBARGO_SECRET || undefined,
+    smtpUrl: env.EMBARGO_SMTP_URL || undefined,
+    mailFrom: env.EMBARGO_MAIL_FROM || `Embargo <embargo@${publicUrl.hostname}>`,
+    logLevel: env.LOG_LEVEL || 'info',
+    seedDemo: bool(env, 'EMBARGO_SEED_DEMO', true),
+    trustProxy: bool(env, 'EMBARGO_TRUST_PROXY', false),
+    intake: {
+      perAddressPerHour: int(env, 'EMBARGO_INTAKE_PER_HOUR', 10),
+      maxAttachmentBytes: 10 * 1024 * 1024,
+      maxAttachments: 5,
+    },
+    login: {
+      maxFailures: int(env, 'EMBARGO_LOGIN_MAX_FAILURES', 5),
+      windowMinutes: int(env, 'EMBARGO_LOGIN_WINDOW_MINUTES', 15),
+    },
+    sessionDays: int(env, 'EMBARGO_SESSION_DAYS', 14),
+    worker: {
+      pollMs: int(env, 'EMBARGO_WORKER_POLL_MS', 1000),
+      concurrency: int(env, 'EMBARGO_WORKER_CONCURRENCY', 4),
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { type Kysely, PostgresAdapter } from 'kysely';
+
+/**
+ * The only place that knows which engine runs. Differences are capabilities, not name checks
+ * scattered through the code.
+ */
+export type Engine = 'sqlite' | 'postgres';
+
+export interface DialectCapabilities {
+  engine: Engine;
+  /** Column type for binary data. */
+  binaryType: 'blob' | 'bytea';
+  /** Whether DDL participates in transactions (both do; kept explicit for migrations). */
+  transactionalDdl: boolean;
+  /** Whether several processes may share this database. */
+  multiProcess: boolean;
+}
+
+export function engineOf(db: Kysely<any>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+export function capabilities(db: Kysely<any>): DialectCapabilities {
+  const engine = engineOf(db);
+  return engine === 'postgres'
+    ? { engine, binaryType: 'bytea', transactionalDdl: true, multiProcess: true }
+    : { engine, binaryType: 'blob', transactionalDdl: true, multiProcess: false };
+}
+
+/** Reads a counter from a driver result: pg returns bigint counts as strings. */
+export function toNumber(value: string | number | bigint | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** Binary columns come back as Buffer from both drivers; normalise anything array-like. */
+export function toBuffer(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  throw new Error('expected a binary column value');
+}

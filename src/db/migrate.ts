@@ -1,0 +1,35 @@
+import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import * as m0001 from './migrations/0001-init.js';
+
+// Listed explicitly rather than read from disk, so the compiled build and the tests see the same set.
+const migrations: Record<string, Migration> = {
+  '0001-init': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+function migrator(db: Kysely<any>): Migrator {
+  // Kysely takes a lock table during migration, so several processes starting at once on
+  // PostgreSQL migrate once.
+  return new Migrator({
+    db,
+    provider,
+    migrationTableName: 'embargo_migrations',
+    migrationLockTableName: 'embargo_migrations_lock',
+  });
+}
+
+function check(result: MigrationResultSet): MigrationResultSet {
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return result;
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  return check(await migrator(db).migrateToLatest());
+}
+
+export async function migrateDown(db: Kysely<any>): Promise<MigrationResultSet> {
+  return check(await migrator(db).migrateDown());
+}
+
+export const migrationNames = Object.keys(migrations);
