@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 /**
  * The only place that knows which engine runs. Differences are capabilities, not name checks
@@ -38,4 +38,14 @@ export function toBuffer(value: unknown): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   throw new Error('expected a binary column value');
+}
+
+/**
+ * The schema unqualified names resolve to, on engines that have schemas. Tools that look tables up
+ * by name (Kysely's migrator) must be told it, or they see same-named tables in other schemas.
+ */
+export async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  if (engineOf(db) !== 'postgres') return undefined;
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema;
 }

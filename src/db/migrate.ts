@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { currentSchema } from './dialect.js';
 import * as m0001 from './migrations/0001-init.js';
 
 // Listed explicitly rather than read from disk, so the compiled build and the tests see the same set.
@@ -8,7 +9,7 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-function migrator(db: Kysely<any>): Migrator {
+async function migrator(db: Kysely<any>): Promise<Migrator> {
   // Kysely takes a lock table during migration, so several processes starting at once on
   // PostgreSQL migrate once.
   return new Migrator({
@@ -16,6 +17,7 @@ function migrator(db: Kysely<any>): Migrator {
     provider,
     migrationTableName: 'embargo_migrations',
     migrationLockTableName: 'embargo_migrations_lock',
+    migrationTableSchema: await currentSchema(db),
   });
 }
 
@@ -25,11 +27,11 @@ function check(result: MigrationResultSet): MigrationResultSet {
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
-  return check(await migrator(db).migrateToLatest());
+  return check(await (await migrator(db)).migrateToLatest());
 }
 
 export async function migrateDown(db: Kysely<any>): Promise<MigrationResultSet> {
-  return check(await migrator(db).migrateDown());
+  return check(await (await migrator(db)).migrateDown());
 }
 
 export const migrationNames = Object.keys(migrations);

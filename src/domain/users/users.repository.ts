@@ -1,0 +1,37 @@
+import type { Selectable } from 'kysely';
+import type { DbOrTrx } from '../../db/types.js';
+import type { ProjectRole } from '../../policies/actor.js';
+import type { User } from './users.js';
+import type { UsersTable } from './users.table.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    isInstanceAdmin: row.is_instance_admin === 1,
+    disabled: row.disabled === 1,
+    away: row.away === 1,
+    hasPassword: row.password_hash !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export async function findUserRowByEmail(db: DbOrTrx, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserRowById(db: DbOrTrx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function rolesOfUser(db: DbOrTrx, userId: string): Promise<Map<string, ProjectRole>> {
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['project_id', 'role'])
+    .where('user_id', '=', userId)
+    .execute();
+  return new Map(rows.map((r) => [r.project_id, r.role as ProjectRole]));
+}

@@ -1,0 +1,56 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from '../deps.js';
+import { assetRoutes } from './assets.js';
+import { authPlugin } from './plugins/auth.js';
+import { csrfPlugin } from './plugins/csrf.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { headersPlugin } from './plugins/headers.js';
+import { registerRoutes } from './routes.js';
+import { renderPlugin } from './views/render.js';
+
+export type App = FastifyInstance;
+
+/**
+ * Builds the web application. Route modules that declare TypeBox schemas take
+ * `app.withTypeProvider<TypeBoxTypeProvider>()` themselves.
+ *
+ * It never listens (server.ts does); tests use inject or a port.
+ */
+export async function buildApp(deps: Deps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Report ids and slugs only; long URLs are refused instead of parsed.
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: {
+      fileSize: deps.config.intake.maxAttachmentBytes,
+      files: deps.config.intake.maxAttachments,
+      fields: 40,
+      fieldSize: 1024 * 1024,
+      parts: 60,
+    },
+    throwFileSizeLimit: true,
+  });
+
+  // Hooks and decorators go on the root instance so every route module sees them.
+  await errorsPlugin(app);
+  await headersPlugin(app);
+  await authPlugin(deps)(app);
+  await csrfPlugin(deps)(app);
+  await renderPlugin(deps)(app);
+
+  await app.register(assetRoutes);
+  app.get('/healthz', async () => ({ ok: true }));
+  await registerRoutes(app, deps);
+  return app;
+}

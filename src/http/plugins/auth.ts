@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import type { RequestOrigin } from '../../domain/audit/audit.js';
+import { findSession } from '../../domain/users/sessions.service.js';
+import type { SessionInfo } from '../../domain/users/users.js';
+import { DomainError } from '../../errors.js';
+import { type Actor, anonymous } from '../../policies/actor.js';
+
+export const SESSION_COOKIE = 'embargo_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+    session: SessionInfo | undefined;
+    origin: RequestOrigin;
+  }
+}
+
+/** Secure cookies except over plain HTTP to a non-loopback host, where browsers would drop them. */
+export function cookieSecure(publicUrl: URL): boolean {
+  return publicUrl.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
+}
+
+/** Requires a signed-in team member; the anonymous get AUTH_REQUIRED (pages redirect to login). */
+export function requireUser(request: FastifyRequest): Extract<Actor, { kind: 'user' }> {
+  if (request.actor.kind !== 'user') throw new DomainError('AUTH_REQUIRED');
+  return request.actor;
+}
+
+/**
+ * Resolves the session cookie into `request.actor`. The JSON API (/api/) never honours the cookie,
+ * so a browser's ambient credentials cannot be used against it from another site.
+ */
+export function authPlugin(deps: Deps) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest<Actor | null>('actor', null);
+    app.decorateRequest('session', undefined);
+    app.decorateRequest<RequestOrigin | null>('origin', null);
+    app.addHook('onRequest', async (request) => {
+      request.origin = { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
+      request.actor = anonymous;
+      request.session = undefined;
+      if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return;
+      const token = request.cookies[SESSION_COOKIE];
+      if (!token) return;
+      const session = await findSession(deps.db, deps.clock, token);
+      if (!session) return;
+      request.session = session;
+      request.actor = {
+        kind: 'user',
+        userId: session.user.id,
+        email: session.user.email,
+        name: session.user.name,
+        isInstanceAdmin: session.user.isInstanceAdmin,
+        roles: session.roles,
+      };
+    });
+  };
+}

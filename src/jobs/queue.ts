@@ -1,0 +1,127 @@
+import type { Clock } from '../clock.js';
+import { addMs, iso } from '../clock.js';
+import type { DbOrTrx, Trx } from '../db/types.js';
+import { newId } from '../domain/ids.js';
+import type { JobPayload } from './job-types.js';
+
+export interface EnqueueOptions {
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/**
+ * Adds a job in the caller's transaction: it exists exactly when the state change that caused it
+ * commits (the transactional outbox).
+ */
+export async function enqueue(trx: Trx, clock: Clock, job: JobPayload, options: EnqueueOptions = {}): Promise<string> {
+  const now = clock.now();
+  const id = newId();
+  await trx
+    .insertInto('jobs')
+    .values({
+      id,
+      kind: job.kind,
+      payload: JSON.stringify(job),
+      run_at: iso(options.runAt ?? now),
+      max_attempts: options.maxAttempts ?? 8,
+      claimed_by: null,
+      lock_expires_at: null,
+      completed_at: null,
+      failed_at: null,
+      last_error: null,
+      created_at: iso(now),
+    })
+    .execute();
+  return id;
+}
+
+export interface ClaimedJob {
+  id: string;
+  payload: JobPayload;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/**
+ * Claims up to `limit` due jobs for `workerId`. A claim is a conditional UPDATE that succeeds for
+ * exactly one worker, so several processes on one PostgreSQL never run the same job at once; a
+ * claim whose lock expired (its worker died) can be taken again.
+ */
+export async function claimDueJobs(
+  db: DbOrTrx,
+  clock: Clock,
+  options: { workerId: string; limit: number; lockMs: number },
+): Promise<ClaimedJob[]> {
+  const now = iso(clock.now());
+  const candidates = await db
+    .selectFrom('jobs')
+    .select(['id'])
+    .where('completed_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .where('run_at', '<=', now)
+    .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('lock_expires_at', '<', now)]))
+    .orderBy('run_at')
+    .limit(options.limit)
+    .execute();
+  const claimed: ClaimedJob[] = [];
+  for (const { id } of candidates) {
+    const result = await db
+      .updateTable('jobs')
+      .set((eb) => ({
+        claimed_by: options.workerId,
+        lock_expires_at: iso(addMs(clock.now(), options.lockMs)),
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('completed_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('lock_expires_at', '<', now)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) continue; // another worker won this one
+    const row = await db
+      .selectFrom('jobs')
+      .select(['payload', 'attempts', 'max_attempts'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    claimed.push({
+      id,
+      payload: JSON.parse(row.payload) as JobPayload,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+    });
+  }
+  return claimed;
+}
+
+export async function completeJob(db: DbOrTrx, clock: Clock, id: string, workerId: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ completed_at: iso(clock.now()), claimed_by: null, lock_expires_at: null, last_error: null })
+    .where('id', '=', id)
+    .where('claimed_by', '=', workerId)
+    .execute();
+}
+
+/** Records a failure: the job runs again after `retryInMs`, or is parked as failed when out of attempts. */
+export async function failJob(
+  db: DbOrTrx,
+  clock: Clock,
+  options: { id: string; workerId: string; error: string; retryInMs: number | null },
+): Promise<void> {
+  const now = clock.now();
+  await db
+    .updateTable('jobs')
+    .set(
+      options.retryInMs === null
+        ? { failed_at: iso(now), claimed_by: null, lock_expires_at: null, last_error: options.error }
+        : {
+            run_at: iso(addMs(now, options.retryInMs)),
+            claimed_by: null,
+            lock_expires_at: null,
+            last_error: options.error,
+          },
+    )
+    .where('id', '=', options.id)
+    .where('claimed_by', '=', options.workerId)
+    .execute();
+}

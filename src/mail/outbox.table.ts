@@ -1,0 +1,19 @@
+// Rows as stored (see db/schema.ts for the conventions).
+import type { Generated } from 'kysely';
+
+export interface OutboundEmailsTable {
+  id: string;
+  project_id: string | null;
+  report_id: string | null;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  template: string;
+  status: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}

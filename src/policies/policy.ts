@@ -1,0 +1,70 @@
+import { DomainError } from '../errors.js';
+import { type Actor, roleIn } from './actor.js';
+
+/**
+ * Every authorization rule in Embargo. Instance admins manage users and projects but do not read a
+ * project's reports unless they are also its members: unfixed vulnerabilities are need-to-know.
+ */
+export type Action =
+  | 'instance.manage' // list and create projects and users, see outgoing mail headers
+  | 'project.view' // see the project's inbox and reports list
+  | 'project.manage' // settings, branches, members, templates
+  | 'project.audit.read'
+  | 'report.submit' // the public intake form and API
+  | 'report.read' // a report's content and attachments
+  | 'report.triage' // state changes: acknowledge, ask for info, accept, close, reopen
+  | 'report.message' // a message the reporter sees
+  | 'report.note' // a private team note
+  | 'report.status.read' // the reporter's own status page
+  | 'report.status.reply'
+  | 'case.read'
+  | 'mail.body.read'; // the text of a stored outgoing email
+
+/** What the action is about. `projectId` is null only for instance-level subjects. */
+export interface Subject {
+  projectId: string | null;
+  reportId?: string;
+}
+
+type Rule = (actor: Actor, subject: Subject) => boolean;
+
+const isMember: Rule = (a, s) => s.projectId !== null && roleIn(a, s.projectId) !== undefined;
+const isProjectAdmin: Rule = (a, s) => s.projectId !== null && roleIn(a, s.projectId) === 'admin';
+const isInstanceAdmin: Rule = (a) => a.kind === 'user' && a.isInstanceAdmin;
+const isReporterOf: Rule = (a, s) => a.kind === 'reporter' && s.reportId !== undefined && a.reportId === s.reportId;
+
+const rules: Record<Action, Rule> = {
+  'instance.manage': isInstanceAdmin,
+  'project.view': isMember,
+  'project.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdmin(a, s),
+  'project.audit.read': isProjectAdmin,
+  'report.submit': () => true,
+  'report.read': isMember,
+  'report.triage': isMember,
+  'report.message': isMember,
+  'report.note': isMember,
+  'report.status.read': isReporterOf,
+  'report.status.reply': isReporterOf,
+  'case.read': isMember,
+  // Instance-level mail (setup links) is for instance admins; project mail carries report text.
+  'mail.body.read': (a, s) => (s.projectId === null ? isInstanceAdmin(a, s) : isMember(a, s)),
+};
+
+export function can(actor: Actor, action: Action, subject: Subject): boolean {
+  if (actor.kind === 'system') return true;
+  return rules[action](actor, subject);
+}
+
+/**
+ * Throws when `can` says no. Outsiders get NOT_FOUND so that a project's reports are not even
+ * confirmed to exist; members lacking a role get FORBIDDEN; the anonymous are asked to sign in.
+ */
+export function authorize(actor: Actor, action: Action, subject: Subject): void {
+  if (can(actor, action, subject)) return;
+  if (actor.kind === 'anonymous') throw new DomainError('AUTH_REQUIRED');
+  if (subject.projectId !== null && roleIn(actor, subject.projectId) !== undefined) throw new DomainError('FORBIDDEN');
+  if (actor.kind === 'user' && (subject.projectId === null || action === 'project.manage')) {
+    throw new DomainError('FORBIDDEN');
+  }
+  throw new DomainError('NOT_FOUND');
+}
