@@ -12,6 +12,8 @@ export interface JobContext {
   logger: Logger;
   jobId: string;
   attempt: number;
+  /** The attempt after which the job is parked as failed instead of retried. */
+  maxAttempts: number;
 }
 
 export interface JobHandler<K extends JobKind> {
@@ -67,6 +69,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger: log,
         jobId: job.id,
         attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
       });
       await completeJob(options.db, options.clock, job.id, id);
     } catch (err) {

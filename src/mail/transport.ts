@@ -18,9 +18,22 @@ export type MailTransport =
   | { kind: 'smtp'; send(message: OutgoingMessage): Promise<void>; close(): void }
   | { kind: 'stored' };
 
+// Nodemailer waits up to an hour on a silent socket by default. A send must end (or fail) well
+// within the job lock (5 min), or another worker could take the job over and send a second copy.
+const TIMEOUTS_MS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
+
+/** The SMTP URL with our timeouts added, unless the URL sets its own (`?socketTimeout=...`). */
+function withTimeouts(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [key, ms] of Object.entries(TIMEOUTS_MS)) {
+    if (!url.searchParams.has(key)) url.searchParams.set(key, String(ms));
+  }
+  return url.toString();
+}
+
 export function createMailTransport(smtpUrl: string | undefined): MailTransport {
   if (!smtpUrl) return { kind: 'stored' };
-  const transporter = nodemailer.createTransport(smtpUrl);
+  const transporter = nodemailer.createTransport(withTimeouts(smtpUrl));
   return {
     kind: 'smtp',
     async send(message) {

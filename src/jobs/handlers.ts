@@ -1,0 +1,22 @@
+import { HOUR_MS } from '../clock.js';
+import type { Deps } from '../deps.js';
+import { deliverEmail } from '../mail/delivery.js';
+import { exponentialBackoff, type JobHandlers } from './worker.js';
+
+/**
+ * The handler of every job kind, with its retry policy beside it. Handlers are thin: the work and
+ * its idempotence live in the area's own module (see mail/delivery.ts for the email guarantee).
+ */
+export function jobHandlers(deps: Deps): JobHandlers {
+  return {
+    'email.send': {
+      handle: (payload, ctx) =>
+        deliverEmail(
+          { ...deps, db: ctx.db, clock: ctx.clock },
+          { emailId: payload.emailId, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, logger: ctx.logger },
+        ),
+      // 30 s, 1 min, 2 min ... capped at 1 h: a mail server that is down is not hammered.
+      backoffMs: exponentialBackoff(30_000, HOUR_MS),
+    },
+  };
+}

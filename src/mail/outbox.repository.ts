@@ -1,0 +1,108 @@
+import type { Selectable } from 'kysely';
+import type { DbOrTrx } from '../db/types.js';
+import { EMAIL_STATUSES, type EmailStatus, type OutboundEmail } from './outbound-email.js';
+import type { OutboundEmailsTable } from './outbox.table.js';
+
+type Row = Selectable<OutboundEmailsTable>;
+
+function toStatus(value: string): EmailStatus {
+  if ((EMAIL_STATUSES as readonly string[]).includes(value)) return value as EmailStatus;
+  throw new Error(`unknown outbound email status "${value}"`);
+}
+
+export function toOutboundEmail(row: Row): OutboundEmail {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    reportId: row.report_id,
+    messageId: row.message_id,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body,
+    template: row.template,
+    status: toStatus(row.status),
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+export async function insertEmailRow(db: DbOrTrx, row: Omit<Row, 'attempts'>): Promise<void> {
+  await db.insertInto('outbound_emails').values(row).execute();
+}
+
+export async function findEmailRow(db: DbOrTrx, id: string): Promise<Row | undefined> {
+  return db.selectFrom('outbound_emails').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Newest first. `before` is the (created_at, id) of the last row of the previous page: many emails
+ * share a created_at (one change queues several), so the id breaks ties and none is skipped.
+ */
+export async function listEmailRows(
+  db: DbOrTrx,
+  filter: { projectId?: string; limit: number; before?: { createdAt: string; id: string } },
+): Promise<Row[]> {
+  let q = db.selectFrom('outbound_emails').selectAll();
+  if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+  const before = filter.before;
+  if (before) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('created_at', '<', before.createdAt),
+        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+      ]),
+    );
+  }
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** queued -> sent, counting the attempt that succeeded. */
+export async function markEmailSent(db: DbOrTrx, id: string, at: string): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set((eb) => ({ status: 'sent', sent_at: at, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** queued -> stored: kept for the "Outgoing mail" page because there is no SMTP server. */
+export async function markEmailStored(db: DbOrTrx, id: string): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set({ status: 'stored' })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** Counts a failed attempt; `giveUp` parks the email as failed (its job ran out of attempts). */
+export async function recordEmailFailure(
+  db: DbOrTrx,
+  options: { id: string; error: string; giveUp: boolean },
+): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      last_error: options.error,
+      ...(options.giveUp ? { status: 'failed' } : {}),
+    }))
+    .where('id', '=', options.id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** failed -> queued; returns whether the row was failed (so exactly one retry wins). */
+export async function requeueFailedEmail(db: DbOrTrx, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('outbound_emails')
+    .set({ status: 'queued' })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

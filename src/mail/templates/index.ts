@@ -1,0 +1,25 @@
+import type { Email } from '../emails.js';
+import { renderAccountSetup } from './account-setup.email.js';
+import type { RenderedEmail, TemplateContext } from './email-layout.js';
+import { renderReportReceived } from './report-received.email.js';
+import { renderReporterUpdate } from './reporter-update.email.js';
+import { renderTeamNewReport } from './team-new-report.email.js';
+import { renderTeamReporterReplied } from './team-reporter-replied.email.js';
+
+export type { RenderedEmail, TemplateContext } from './email-layout.js';
+
+/** Subject, text and HTML for one email; a new member of the Email union fails to compile until rendered here. */
+export function renderEmail(email: Email, ctx: TemplateContext): RenderedEmail {
+  switch (email.template) {
+    case 'report-received':
+      return renderReportReceived(email);
+    case 'reporter-update':
+      return renderReporterUpdate(email);
+    case 'team-new-report':
+      return renderTeamNewReport(email);
+    case 'team-reporter-replied':
+      return renderTeamReporterReplied(email);
+    case 'account-setup':
+      return renderAccountSetup(email, ctx);
+  }
+}
