@@ -20,11 +20,12 @@ export const errorCatalogue = {
   STATUS_TOKEN_INVALID: 'The private status link is wrong or no longer valid.',
   SETUP_TOKEN_INVALID: 'The one-time link is wrong, used or expired.',
   INVALID_TRANSITION: 'The report cannot move from its current state by this action.',
+  REPLIES_CLOSED: 'The report was closed as spam; its status link no longer takes messages.',
   DUPLICATE_TARGET_INVALID: 'A duplicate must point at another report of the same project.',
   CONFLICT: 'The resource already exists or was changed by someone else.',
   SLUG_TAKEN: 'Another project already uses this slug.',
   EMAIL_TAKEN: 'Another account already uses this email address.',
-  LAST_ADMIN: 'The last instance admin cannot be removed or demoted.',
+  LAST_ADMIN: 'The last admin (of the instance, or of a project) cannot be removed, demoted or disabled.',
   INTERNAL: 'Something failed on the server; the details are in its log.',
 } as const;
 

@@ -114,3 +114,10 @@ export class Browser {
     return this.post(action, { _csrf: csrfFrom(page.body), ...form });
   }
 }
+
+/** Signs a browser in through the real sign-in form (GET for the CSRF token, then POST); throws unless it succeeds. */
+export async function login(browser: Browser, email: string, password: string = TEST_PASSWORD) {
+  const res = await browser.submit('/login', '/login', { email, password });
+  if (res.statusCode !== 303) throw new Error(`sign-in of ${email} failed with status ${res.statusCode}`);
+  return res;
+}

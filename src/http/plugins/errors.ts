@@ -21,6 +21,7 @@ export const statusOf: Record<ErrorCode, number> = {
   STATUS_TOKEN_INVALID: 404,
   SETUP_TOKEN_INVALID: 404,
   INVALID_TRANSITION: 409,
+  REPLIES_CLOSED: 409,
   DUPLICATE_TARGET_INVALID: 400,
   CONFLICT: 409,
   SLUG_TAKEN: 409,
@@ -49,6 +50,7 @@ function fromFastify(err: FastifyError): DomainError | undefined {
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new DomainError('UNSUPPORTED_MEDIA_TYPE');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new DomainError('VALIDATION_FAILED', err.message);
     default:

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError, type ErrorCode } from '../../src/errors.js';
+import type { Actor, ProjectRole } from '../../src/policies/actor.js';
+import { type Action, authorize, can, type Subject } from '../../src/policies/policy.js';
+
+// The whole authorization table, written out by hand from what each role is meant to do, and
+// checked cell by cell against policy.ts. Changing a rule means changing a line here on purpose.
+
+const P = 'project-own';
+const Q = 'project-other';
+const R1 = 'report-1-in-P';
+const R2 = 'report-2-in-Q';
+const R3 = 'report-3-in-P';
+
+function user(options: { admin?: boolean; roles?: [string, ProjectRole][] } = {}): Actor {
+  return {
+    kind: 'user',
+    userId: 'u',
+    email: 'u@example.org',
+    name: 'U',
+    isInstanceAdmin: options.admin ?? false,
+    roles: new Map(options.roles ?? []),
+  };
+}
+
+const actors = {
+  anonymous: { kind: 'anonymous' },
+  reporterOfThisReport: { kind: 'reporter', reportId: R1, projectId: P },
+  reporterOfAnotherReport: { kind: 'reporter', reportId: R3, projectId: P },
+  userWithoutMembership: user(),
+  instanceAdminNotMember: user({ admin: true }),
+  securityMemberHere: user({ roles: [[P, 'security']] }),
+  adminHere: user({ roles: [[P, 'admin']] }),
+  adminOfAnotherProject: user({ roles: [[Q, 'admin']] }),
+  system: { kind: 'system', label: 'scheduler' },
+} satisfies Record<string, Actor>;
+type ActorName = keyof typeof actors;
+
+/** The columns of each cell string, in order. */
+const subjects = {
+  ownProject: { projectId: P, reportId: R1 },
+  anotherProject: { projectId: Q, reportId: R2 },
+  instance: { projectId: null },
+} satisfies Record<string, Subject>;
+type SubjectName = keyof typeof subjects;
+const subjectOrder: SubjectName[] = ['ownProject', 'anotherProject', 'instance'];
+
+type Cells = `${'Y' | '.'}${'Y' | '.'}${'Y' | '.'}`;
+type Row = Record<ActorName, Cells>;
+
+const none: Cells = '...';
+const all: Cells = 'YYY';
+const membersOnly: Row = {
+  anonymous: none,
+  reporterOfThisReport: none,
+  reporterOfAnotherReport: none,
+  userWithoutMembership: none,
+  instanceAdminNotMember: none,
+  securityMemberHere: 'Y..',
+  adminHere: 'Y..',
+  adminOfAnotherProject: '.Y.',
+  system: all,
+};
+
+// `satisfies Record<Action, Row>`: adding an action to policy.ts fails type-checking until it has a row here.
+const expected = {
+  'instance.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: all,
+    securityMemberHere: none,
+    adminHere: none,
+    adminOfAnotherProject: none,
+    system: all,
+  },
+  'project.view': membersOnly,
+  'project.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: all,
+    securityMemberHere: none,
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    system: all,
+  },
+  'project.audit.read': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    // Instance admins configure projects but do not read what their teams did with reports.
+    instanceAdminNotMember: none,
+    securityMemberHere: none,
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    system: all,
+  },
+  'report.submit': {
+    anonymous: all,
+    reporterOfThisReport: all,
+    reporterOfAnotherReport: all,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    system: all,
+  },
+  'report.read': membersOnly,
+  'report.triage': membersOnly,
+  'report.message': membersOnly,
+  'report.note': membersOnly,
+  'report.status.read': {
+    anonymous: none,
+    reporterOfThisReport: 'Y..',
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: none,
+    securityMemberHere: none,
+    adminHere: none,
+    adminOfAnotherProject: none,
+    system: all,
+  },
+  'report.status.reply': {
+    anonymous: none,
+    reporterOfThisReport: 'Y..',
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: none,
+    securityMemberHere: none,
+    adminHere: none,
+    adminOfAnotherProject: none,
+    system: all,
+  },
+  'case.read': membersOnly,
+  'mail.body.read': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    // Instance mail (setup links) is for instance admins; project mail carries report text.
+    instanceAdminNotMember: '..Y',
+    securityMemberHere: 'Y..',
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    system: all,
+  },
+} satisfies Record<Action, Row>;
+
+const actions = Object.keys(expected) as Action[];
+const actorNames = Object.keys(actors) as ActorName[];
+
+const cells = actions.flatMap((action) =>
+  actorNames.flatMap((actor) =>
+    subjectOrder.map((subject, i) => ({ action, actor, subject, allowed: expected[action][actor][i] === 'Y' })),
+  ),
+);
+
+/** Whether the actor belongs to the project of the subject (then a refusal is FORBIDDEN, not NOT_FOUND). */
+const memberOf: Partial<Record<ActorName, string>> = {
+  securityMemberHere: P,
+  adminHere: P,
+  adminOfAnotherProject: Q,
+};
+
+/**
+ * The refusal the requester sees, written as the documented contract: the anonymous are asked to
+ * sign in; members and signed-in users asking for instance things or project settings get
+ * FORBIDDEN; everyone else gets NOT_FOUND, so a project's reports are not even confirmed to exist.
+ */
+function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName): ErrorCode {
+  if (actor === 'anonymous') return 'AUTH_REQUIRED';
+  const projectId = subjects[subject].projectId;
+  if (projectId !== null && memberOf[actor] === projectId) return 'FORBIDDEN';
+  const isUser = actors[actor].kind === 'user';
+  if (isUser && (projectId === null || action === 'project.manage')) return 'FORBIDDEN';
+  return 'NOT_FOUND';
+}
+
+function refusalOf(fn: () => void): ErrorCode | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    if (err instanceof DomainError) return err.code;
+    throw err;
+  }
+}
+
+describe('policy matrix', () => {
+  it('covers every action, actor and subject', () => {
+    expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
+    expect(actions).toHaveLength(13);
+  });
+
+  it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {
+    expect(can(actors[actor], action, subjects[subject])).toBe(allowed);
+  });
+
+  it.each(cells)('authorize: $actor $action on $subject', ({ action, actor, subject, allowed }) => {
+    const code = refusalOf(() => authorize(actors[actor], action, subjects[subject]));
+    expect(code).toBe(allowed ? undefined : expectedRefusal(actor, action, subject));
+  });
+});
+
+describe('authorize, spelled out', () => {
+  const cases: [ActorName, Action, SubjectName, ErrorCode | undefined][] = [
+    ['anonymous', 'project.view', 'ownProject', 'AUTH_REQUIRED'],
+    ['anonymous', 'instance.manage', 'instance', 'AUTH_REQUIRED'],
+    ['anonymous', 'report.submit', 'ownProject', undefined],
+    ['reporterOfAnotherReport', 'report.status.read', 'ownProject', 'NOT_FOUND'],
+    ['reporterOfThisReport', 'report.read', 'ownProject', 'NOT_FOUND'],
+    ['userWithoutMembership', 'report.read', 'ownProject', 'NOT_FOUND'],
+    ['userWithoutMembership', 'project.manage', 'ownProject', 'FORBIDDEN'],
+    ['userWithoutMembership', 'instance.manage', 'instance', 'FORBIDDEN'],
+    ['instanceAdminNotMember', 'report.read', 'ownProject', 'NOT_FOUND'],
+    ['instanceAdminNotMember', 'project.audit.read', 'ownProject', 'NOT_FOUND'],
+    ['instanceAdminNotMember', 'project.manage', 'ownProject', undefined],
+    ['securityMemberHere', 'project.manage', 'ownProject', 'FORBIDDEN'],
+    ['securityMemberHere', 'project.audit.read', 'ownProject', 'FORBIDDEN'],
+    ['securityMemberHere', 'report.read', 'anotherProject', 'NOT_FOUND'],
+    ['adminOfAnotherProject', 'project.manage', 'ownProject', 'FORBIDDEN'],
+    ['adminOfAnotherProject', 'report.read', 'ownProject', 'NOT_FOUND'],
+    ['adminHere', 'instance.manage', 'instance', 'FORBIDDEN'],
+    ['system', 'report.read', 'anotherProject', undefined],
+  ];
+  it.each(cases)('%s %s on %s -> %s', (actor, action, subject, code) => {
+    expect(refusalOf(() => authorize(actors[actor], action, subjects[subject]))).toBe(code);
+  });
+
+  it('a reporter is bound to the report, not to its project', () => {
+    const reporter: Actor = { kind: 'reporter', reportId: R1, projectId: P };
+    expect(can(reporter, 'report.status.read', { projectId: P, reportId: R3 })).toBe(false);
+    expect(can(reporter, 'report.status.read', { projectId: P })).toBe(false);
+  });
+});
