@@ -2,8 +2,9 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-// Paths whose last segment is a bearer secret; the logged URL keeps the route but not the secret.
-const SECRET_PATH = /^(\/(?:status|setup|reset)\/)[^/?#]+/;
+// Paths that carry a bearer secret right after /status/, /setup/ or /reset/ (pages, and the same
+// under the JSON API); the logged URL keeps the route but not the secret.
+const SECRET_PATH = /^((?:\/api\/v\d+)?\/(?:status|setup|reset)\/)[^/?#]+/;
 
 /** Removes secrets from a URL before it is logged: status and setup tokens, and every query value. */
 export function redactUrl(url: string): string {
