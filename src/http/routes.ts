@@ -4,13 +4,18 @@ import { registerOpenApi } from './api/openapi.js';
 import { reportsApi } from './api/reports.api.js';
 import { statusApi } from './api/status.api.js';
 import { adminPages } from './pages/admin.js';
+import { auditPages } from './pages/audit.js';
 import { authPages } from './pages/auth.js';
+import { casePages } from './pages/cases.js';
 import { homePages } from './pages/home.js';
+import { inboxPages } from './pages/inbox.js';
 import { outgoingMailPages } from './pages/outgoing-mail.js';
 import { projectSettingsPages } from './pages/project-settings.js';
 import { projectsPages } from './pages/projects.js';
 import { reportFormPages } from './pages/report-form.js';
+import { teamReportPages } from './pages/report-team.js';
 import { statusPages } from './pages/status.js';
+import { statusHelpPages } from './pages/status-help.js';
 
 /** Every route module, in one list. */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -22,6 +27,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(adminPages(deps));
   await app.register(projectSettingsPages(deps));
   await app.register(outgoingMailPages(deps));
+  await app.register(inboxPages(deps));
+  await app.register(teamReportPages(deps));
+  await app.register(casePages(deps));
+  await app.register(auditPages(deps));
+  await app.register(statusHelpPages());
   await app.register(reportFormPages(deps));
   await app.register(statusPages(deps));
   await app.register(reportsApi(deps));

@@ -38,12 +38,13 @@ export async function recordAudit(db: DbOrTrx, clock: Clock, input: AuditInput):
 
 export async function projectAuditLog(
   db: DbOrTrx,
-  options: { projectId: string; limit?: number; before?: string },
+  options: { projectId: string; limit?: number; before?: string; beforeId?: string },
 ): Promise<AuditEntry[]> {
   const rows = await listAudit(db, {
     projectId: options.projectId,
     limit: options.limit ?? 100,
     before: options.before,
+    beforeId: options.beforeId,
   });
   return rows.map((r) => ({
     id: r.id,

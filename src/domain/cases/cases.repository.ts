@@ -1,0 +1,64 @@
+import type { Selectable } from 'kysely';
+import type { DbOrTrx, Trx } from '../../db/types.js';
+import type { Case } from './cases.js';
+import type { CasesTable } from './cases.table.js';
+
+export type CaseRow = Selectable<CasesTable>;
+
+export function toCase(row: CaseRow): Case {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    number: row.number,
+    title: row.title,
+    state: row.state,
+    embargoed: row.embargoed === 1,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Takes the project row's write lock until the transaction ends, so two transactions numbering
+ * cases of the same project run one after the other. The UPDATE changes nothing; on PostgreSQL it
+ * still locks the row (a concurrent one waits for our commit), and SQLite serializes writers anyway.
+ */
+export async function lockProjectCaseNumbers(trx: Trx, projectId: string): Promise<void> {
+  await trx
+    .updateTable('projects')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', projectId)
+    .execute();
+}
+
+export async function maxCaseNumber(trx: Trx, projectId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('cases')
+    .select((eb) => eb.fn.max('number').as('max'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return row?.max == null ? 0 : Number(row.max);
+}
+
+export async function insertCase(trx: Trx, row: CaseRow): Promise<void> {
+  await trx.insertInto('cases').values(row).execute();
+}
+
+export async function findCaseRow(
+  db: DbOrTrx,
+  by: { projectId: string } & ({ number: number } | { id: string }),
+): Promise<CaseRow | undefined> {
+  const q = db.selectFrom('cases').selectAll().where('project_id', '=', by.projectId);
+  return ('number' in by ? q.where('number', '=', by.number) : q.where('id', '=', by.id)).executeTakeFirst();
+}
+
+/** The reports accepted into a case (normally one), as id and tracking id. */
+export async function reportsOfCase(db: DbOrTrx, caseId: string): Promise<{ id: string; tracking_id: string }[]> {
+  return db
+    .selectFrom('reports')
+    .select(['id', 'tracking_id'])
+    .where('case_id', '=', caseId)
+    .orderBy('received_at')
+    .execute();
+}
