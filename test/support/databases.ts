@@ -39,7 +39,7 @@ export async function createTestDatabase(
       url,
       schema: undefined,
       async destroy() {
-        await db.destroy();
+        await db.destroy().catch(() => {});
         fs.rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -59,7 +59,8 @@ export async function createTestDatabase(
     url: base,
     schema,
     async destroy() {
-      await db.destroy();
+      // Tolerates a pool the test already closed, so the schema is always dropped.
+      await db.destroy().catch(() => {});
       const c = new pg.Client({ connectionString: base });
       await c.connect();
       await c.query(`drop schema if exists ${schema} cascade`);

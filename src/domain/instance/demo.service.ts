@@ -1,0 +1,30 @@
+import type { Clock } from '../../clock.js';
+import { iso } from '../../clock.js';
+import type { Trx } from '../../db/types.js';
+import { newId } from '../ids.js';
+import { createProject, getProjectBySlug } from '../projects/projects.service.js';
+
+export const DEMO_SLUG = 'demo';
+
+/** Seeds the demo project on a fresh instance, so a newcomer has somewhere to send a report. Idempotent. */
+export async function seedDemoProject(trx: Trx, clock: Clock): Promise<boolean> {
+  if (await getProjectBySlug(trx, DEMO_SLUG)) return false;
+  const anyProject = await trx.selectFrom('projects').select('id').limit(1).executeTakeFirst();
+  if (anyProject) return false;
+  const project = await createProject(trx, clock, {
+    slug: DEMO_SLUG,
+    name: 'Demo Project',
+    repositoryUrl: 'https://example.org/demo/demo.git',
+    securityContact: 'security@example.org',
+    ackTargetHours: 24,
+  });
+  const now = iso(clock.now());
+  await trx
+    .insertInto('release_branches')
+    .values([
+      { id: newId(), project_id: project.id, name: 'main', end_of_support: null, created_at: now },
+      { id: newId(), project_id: project.id, name: '1.x', end_of_support: '2027-06-30', created_at: now },
+    ])
+    .execute();
+  return true;
+}

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/connect.js';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+
+// Runs the compiled binary exactly as an operator would (npm test builds dist/ before vitest).
+const MAIN = 'dist/main.js';
+
+function databaseUrl(t: TestDatabase): string {
+  if (!t.schema) return t.url;
+  const url = new URL(t.url);
+  url.searchParams.set('options', `-c search_path=${t.schema}`);
+  return url.toString();
+}
+
+function run(args: string[], env: Record<string, string>, stdin?: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.each(engines())('the embargo command on %s', (engine) => {
+  let t: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+    t = await createTestDatabase(engine, { migrate: false });
+    await t.db.destroy();
+    env = { DATABASE_URL: databaseUrl(t), LOG_LEVEL: 'warn', EMBARGO_SECRET: 'cli-test' };
+  });
+  afterAll(async () => {
+    await t.destroy();
+  });
+
+  it('migrates, creates a user and a project, and refuses a taken slug', async () => {
+    expect((await run(['migrate'], env)).code).toBe(0);
+    const user = await run(['user', 'create', '--email', 'Lead@Example.org', '--name', 'Lead', '--admin'], env);
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/instance admin lead@example\.org/);
+    expect(user.stdout).toMatch(/http:\/\/localhost:8080\/setup\/[A-Za-z0-9_-]{43}/);
+
+    const withPassword = await run(
+      ['user', 'create', '--email', 'sec@example.org', '--name', 'Sec', '--password-stdin'],
+      env,
+      'a long enough password\n',
+    );
+    expect(withPassword.code).toBe(0);
+    expect(withPassword.stdout).not.toMatch(/setup/);
+
+    const project = await run(
+      ['project', 'create', '--slug', 'widgets', '--name', 'Widgets', '--admin', 'lead@example.org'],
+      env,
+    );
+    expect(project.code).toBe(0);
+    const again = await run(['project', 'create', '--slug', 'widgets', '--name', 'Widgets'], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('SLUG_TAKEN');
+
+    const db = connect({ url: env.DATABASE_URL ?? '' });
+    try {
+      const member = await db
+        .selectFrom('memberships')
+        .innerJoin('projects', 'projects.id', 'memberships.project_id')
+        .innerJoin('users', 'users.id', 'memberships.user_id')
+        .select(['users.email', 'memberships.role', 'projects.slug'])
+        .execute();
+      expect(member).toEqual([{ email: 'lead@example.org', role: 'admin', slug: 'widgets' }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('serves with the demo project seeded, prints the first-admin link, and stops on SIGTERM', async () => {
+    // A fresh database (the previous test's has projects, so no demo seed there).
+    const fresh = await createTestDatabase(engine, { migrate: false });
+    await fresh.db.destroy();
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl(fresh),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        EMBARGO_SECRET: 'cli-test',
+        EMBARGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      },
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (out.includes('listening on')) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 50);
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{43}`));
+      const form = await fetch(`http://127.0.0.1:${port}/p/demo/report`);
+      expect(form.status).toBe(200);
+      expect(await form.text()).toContain('Demo Project');
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await fresh.destroy();
+    }
+  });
+});
