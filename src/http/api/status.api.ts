@@ -13,7 +13,7 @@ import {
   reportForToken,
 } from '../../domain/reports/reporter.service.js';
 import { authorize } from '../../policies/policy.js';
-import { contentDisposition } from '../pages/download.js';
+import { sendAttachment } from '../pages/download.js';
 import { attachmentBodyLimit, decodeAttachments, requireJson } from './api-input.js';
 import { AttachmentInfo, AttachmentUpload, CloseReasonSchema, errors, Nullable, StatusSchema } from './schemas.js';
 
@@ -169,20 +169,12 @@ export function statusApi(deps: Deps) {
           params: Type.Object({ token: Type.String(), id: Type.String() }),
           response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), ...errors(404) },
         },
-        // Never rendered by a browser, even if opened directly.
-        onSend: async (_request, reply, payload) => {
-          if (reply.statusCode === 200) reply.header('content-security-policy', 'sandbox');
-          return payload;
-        },
       },
       async (request, reply) => {
         const report = await reportForToken(deps.db, request.params.token);
         authorize(reporterActor(report), 'report.status.read', { projectId: report.projectId, reportId: report.id });
         const { meta, content } = await readReporterAttachment(deps.db, report, request.params.id);
-        return reply
-          .header('content-disposition', contentDisposition(meta.filename))
-          .type('application/octet-stream')
-          .send(content);
+        return sendAttachment(reply, { filename: meta.filename, content });
       },
     );
   };

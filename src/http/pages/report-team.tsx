@@ -14,7 +14,7 @@ import { type Action, authorize, can } from '../../policies/policy.js';
 import { statusOf, wantsJson } from '../plugins/errors.js';
 import { AttachmentList, ReportHeader, Timeline } from '../views/team-report.js';
 import { type FormFailure, type TriageForm, TriageForms } from '../views/triage-forms.js';
-import { contentDisposition } from './download.js';
+import { sendAttachment } from './download.js';
 import { field } from './forms.js';
 import { requireSignIn } from './require-user.js';
 
@@ -145,11 +145,6 @@ export function teamReportPages(deps: Deps) {
       {
         schema: { params: AttachmentParams },
         preHandler: requireSignIn,
-        // Route hooks run after the app-wide header hook, so this replaces the page CSP.
-        onSend: async (_request, reply, payload) => {
-          if (reply.statusCode === 200) reply.header('content-security-policy', 'sandbox');
-          return payload;
-        },
       },
       async (request, reply) => {
         const project = await requireProject(deps.db, request.params.slug);
@@ -163,11 +158,7 @@ export function teamReportPages(deps: Deps) {
             attachmentId: request.params.attachmentId,
           }),
         );
-        return reply
-          .header('content-disposition', contentDisposition(file.filename))
-          .header('x-content-type-options', 'nosniff')
-          .type('application/octet-stream')
-          .send(file.content);
+        return sendAttachment(reply, file);
       },
     );
   };

@@ -11,7 +11,7 @@ import {
 import { DomainError, type ErrorCode } from '../../errors.js';
 import { authorize } from '../../policies/policy.js';
 import { statusOf } from '../plugins/errors.js';
-import { contentDisposition } from './download.js';
+import { sendAttachment } from './download.js';
 import { readSubmittedForm } from './multipart-form.js';
 import { StatusPage } from './status-view.js';
 
@@ -74,24 +74,11 @@ export function statusPages(deps: Deps) {
     });
 
     // Files are the reporter's or the team's uploads: never rendered by the browser, only saved.
-    app.get<{ Params: { token: string; id: string } }>(
-      '/status/:token/attachments/:id',
-      {
-        onSend: async (_request, reply, payload) => {
-          if (reply.statusCode === 200) reply.header('content-security-policy', 'sandbox');
-          return payload;
-        },
-      },
-      async (request, reply) => {
-        const report = await reportForToken(deps.db, request.params.token);
-        authorize(reporterActor(report), 'report.status.read', { projectId: report.projectId, reportId: report.id });
-        const { meta, content } = await readReporterAttachment(deps.db, report, request.params.id);
-        return reply
-          .header('content-disposition', contentDisposition(meta.filename))
-          .header('x-content-type-options', 'nosniff')
-          .type('application/octet-stream')
-          .send(content);
-      },
-    );
+    app.get<{ Params: { token: string; id: string } }>('/status/:token/attachments/:id', {}, async (request, reply) => {
+      const report = await reportForToken(deps.db, request.params.token);
+      authorize(reporterActor(report), 'report.status.read', { projectId: report.projectId, reportId: report.id });
+      const { meta, content } = await readReporterAttachment(deps.db, report, request.params.id);
+      return sendAttachment(reply, { filename: meta.filename, content });
+    });
   };
 }

@@ -16,7 +16,8 @@ const CSP = [
 
 export async function headersPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('content-security-policy', CSP);
+    // A route may set a stricter policy of its own (downloads use `sandbox`).
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     // Status links carry a secret in their path: never send it onward as a Referer.
