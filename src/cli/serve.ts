@@ -33,7 +33,11 @@ export async function serve(options: { roles: Role[] }): Promise<void> {
     ? await deps.db.transaction().execute((trx) => seedDemoProject(trx, deps.clock))
     : false;
   if (seeded) log.info({ slug: 'demo' }, 'seeded the demo project');
-  const link = await deps.db.transaction().execute((trx) => issueFirstAdminLink(trx, deps));
+  // Only a web process offers the link (a new one replaces older ones), so a worker restarting
+  // elsewhere does not cancel the link the operator was just shown.
+  const link = options.roles.includes('web')
+    ? await deps.db.transaction().execute((trx) => issueFirstAdminLink(trx, deps))
+    : undefined;
   if (link) {
     // Printed for the operator at the terminal, not logged: it is a one-time secret.
     say(`\nNo instance admin has a password yet. Set the first admin's password here (valid 24 hours):\n  ${link}\n`);

@@ -91,6 +91,40 @@ describe.each(engines())('the embargo command on %s', (engine) => {
     }
   });
 
+  it('runs a worker-only process that neither listens nor replaces the first-admin link', async () => {
+    const fresh = await createTestDatabase(engine, { migrate: false });
+    await fresh.db.destroy();
+    const child = spawn(process.execPath, [MAIN, 'serve', '--roles', 'worker'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl(fresh), LOG_LEVEL: 'info', EMBARGO_SECRET: 'cli-test' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (out.includes('worker started')) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 50);
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(out).not.toContain('/setup/');
+      expect(out).not.toContain('listening on');
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await fresh.destroy();
+    }
+  });
+
   it('serves with the demo project seeded, prints the first-admin link, and stops on SIGTERM', async () => {
     // A fresh database (the previous test's has projects, so no demo seed there).
     const fresh = await createTestDatabase(engine, { migrate: false });

@@ -3,7 +3,7 @@ import { iso } from '../../clock.js';
 import type { DbOrTrx } from '../../db/types.js';
 import { type Actor, actorLabel } from '../../policies/actor.js';
 import { newId } from '../ids.js';
-import type { AuditEntry, RequestOrigin } from './audit.js';
+import { type AuditEntry, noOrigin, type RequestOrigin } from './audit.js';
 import { insertAudit, listAudit } from './audit.repository.js';
 
 export interface AuditInput {
@@ -20,6 +20,9 @@ export interface AuditInput {
 
 /** Appends to the audit log, in the caller's transaction when it is one, so the act and its record commit together. */
 export async function recordAudit(db: DbOrTrx, clock: Clock, input: AuditInput): Promise<void> {
+  // Where a reporter wrote from is theirs to keep: many report anonymously, some at personal risk.
+  // Everyone else's address is kept (team members, and anonymous sign-in attempts).
+  const origin = input.actor.kind === 'reporter' ? noOrigin : input.origin;
   await insertAudit(db, {
     id: newId(),
     at: iso(clock.now()),
@@ -30,8 +33,8 @@ export async function recordAudit(db: DbOrTrx, clock: Clock, input: AuditInput):
     action: input.action,
     subject_type: input.subjectType,
     subject_id: input.subjectId,
-    ip: input.origin.ip,
-    user_agent: input.origin.userAgent?.slice(0, 300) ?? null,
+    ip: origin.ip,
+    user_agent: origin.userAgent?.slice(0, 300) ?? null,
     detail: input.detail ? JSON.stringify(input.detail) : null,
   });
 }

@@ -1,5 +1,8 @@
-import type { DbOrTrx } from '../../db/types.js';
+import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
+import type { Actor } from '../../policies/actor.js';
+import type { RequestOrigin } from '../audit/audit.js';
+import { recordAudit } from '../audit/audit.service.js';
 import { type AckClock, ackClock } from './ack-clock.js';
 import { type CloseReason, REPORT_STATUSES, type ReportStatus } from './report-state.js';
 import { inboxRows, statusCountRows } from './triage.repository.js';
@@ -78,4 +81,26 @@ export async function listInbox(
       ackClock: ackClock({ receivedAt: r.received_at, ackDueAt: r.ack_due_at, acknowledgedAt: r.acknowledged_at }, now),
     })),
   };
+}
+
+/**
+ * The inbox as a team member sees it. Titles come from embargoed reports, so the listing is a
+ * read of embargoed content and is audited with the tracking ids it showed.
+ */
+export async function viewInbox(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: { actor: Actor; origin: RequestOrigin; projectId: string; status?: InboxFilter },
+): Promise<Inbox> {
+  const inbox = await listInbox(trx, deps, { projectId: input.projectId, status: input.status });
+  await recordAudit(trx, deps.clock, {
+    actor: input.actor,
+    origin: input.origin,
+    projectId: input.projectId,
+    action: 'report.list_viewed',
+    subjectType: 'project',
+    subjectId: input.projectId,
+    detail: { filter: inbox.filter, count: inbox.items.length, trackingIds: inbox.items.map((i) => i.trackingId) },
+  });
+  return inbox;
 }

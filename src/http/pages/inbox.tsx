@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
-import { INBOX_FILTERS, type Inbox, type InboxFilter, listInbox } from '../../domain/reports/inbox.service.js';
+import { INBOX_FILTERS, type Inbox, type InboxFilter, viewInbox } from '../../domain/reports/inbox.service.js';
 import { closeReasonLabel, statusLabel } from '../../domain/reports/report-state.js';
 import { authorize, can } from '../../policies/policy.js';
 import { AckClockText } from '../views/ack-clock.js';
@@ -97,7 +97,14 @@ export function inboxPages(deps: Deps) {
         const actor = request.actor;
         const project = await requireProject(deps.db, request.params.slug);
         authorize(actor, 'project.view', { projectId: project.id });
-        const inbox = await listInbox(deps.db, deps, { projectId: project.id, status: request.query.status ?? 'open' });
+        const inbox = await deps.db.transaction().execute((trx) =>
+          viewInbox(trx, deps, {
+            actor,
+            origin: request.origin,
+            projectId: project.id,
+            status: request.query.status ?? 'open',
+          }),
+        );
         return reply.page(
           <section>
             <h1>{project.name}: inbox</h1>
