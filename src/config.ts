@@ -22,6 +22,12 @@ export interface Config {
     maxAttachmentBytes: number;
     maxAttachments: number;
   };
+  replies: {
+    /** Reporter replies accepted per report per hour (each one emails every member). */
+    perReportPerHour: number;
+    /** Reporter replies accepted per client address per hour, across reports. */
+    perAddressPerHour: number;
+  };
   login: {
     /** Failed logins tolerated per account and per address in the window before refusing. */
     maxFailures: number;
@@ -49,6 +55,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+// One address may follow a few reports of its own (or sit behind a shared NAT): three times the
+// per-report allowance, so one link cannot be the way around the other limit.
+function repliesConfig(perReportPerHour: number): Config['replies'] {
+  return { perReportPerHour, perAddressPerHour: 3 * perReportPerHour };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8080);
   const dataDir = path.resolve(env.EMBARGO_DATA_DIR || 'data');
@@ -70,6 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttachmentBytes: 10 * 1024 * 1024,
       maxAttachments: 5,
     },
+    replies: repliesConfig(int(env, 'EMBARGO_REPLIES_PER_HOUR', 20)),
     login: {
       maxFailures: int(env, 'EMBARGO_LOGIN_MAX_FAILURES', 5),
       windowMinutes: int(env, 'EMBARGO_LOGIN_WINDOW_MINUTES', 15),

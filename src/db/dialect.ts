@@ -49,3 +49,19 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
   const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return result.rows[0]?.schema;
 }
+
+// What each driver reports for a duplicate key: pg's SQLSTATE, better-sqlite3's extended result code.
+const UNIQUE_VIOLATION_CODES: ReadonlySet<unknown> = new Set([
+  '23505',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
+
+/**
+ * Whether a database error is a unique (or primary key) violation: the losing side of two
+ * simultaneous check-then-insert writes. On PostgreSQL it also aborts the transaction, so it can
+ * only be translated and rethrown, never recovered from in the same transaction.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && UNIQUE_VIOLATION_CODES.has((err as { code?: unknown }).code);
+}

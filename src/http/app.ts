@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { assetRoutes } from './assets.js';
@@ -12,6 +11,19 @@ import { registerRoutes } from './routes.js';
 import { renderPlugin } from './views/render.js';
 
 export type App = FastifyInstance;
+
+/** A route as registered: its method and URL pattern (`/p/:slug/inbox`). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, in registration order; test/policies/route-matrix.test.ts checks each has a row. */
+    routeList: readonly RouteEntry[];
+  }
+}
 
 /**
  * Builds the web application. Route modules that declare TypeBox schemas take
@@ -28,19 +40,17 @@ export async function buildApp(deps: Deps): Promise<App> {
     routerOptions: { maxParamLength: 200 },
   });
 
+  // Recorded before any route exists, so none escapes the authorization matrix test.
+  const routeList: RouteEntry[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+  });
+
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
-  await app.register(multipart, {
-    attachFieldsToBody: true,
-    limits: {
-      fileSize: deps.config.intake.maxAttachmentBytes,
-      files: deps.config.intake.maxAttachments,
-      fields: 40,
-      fieldSize: 1024 * 1024,
-      parts: 60,
-    },
-    throwFileSizeLimit: true,
-  });
+  // multipart/form-data is parsed only by the route modules that take uploads (multipart-form.ts):
+  // elsewhere a multipart body is refused (415) before any of it is read.
 
   // Hooks and decorators go on the root instance so every route module sees them.
   await errorsPlugin(app);

@@ -1,7 +1,15 @@
 import { iso } from '../clock.js';
+import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
-import { findEmailRow, markEmailSent, markEmailStored, recordEmailFailure } from './outbox.repository.js';
+import {
+  findEmailRow,
+  markEmailFailed,
+  markEmailSent,
+  markEmailStored,
+  recordEmailFailure,
+} from './outbox.repository.js';
+import { settledBodies } from './settled-bodies.js';
 
 /**
  * Delivers one outbox email; run by the `email.send` job, so it must be idempotent.
@@ -14,10 +22,38 @@ import { findEmailRow, markEmailSent, markEmailStored, recordEmailFailure } from
  * worker at a time (claim by conditional UPDATE; SMTP timeouts in transport.ts are far below the
  * lock). The Message-ID is fixed when the email is queued, so a receiver that sees the rare
  * duplicate can drop it.
+ *
+ * Status tokens. A 'report-received' email carries the reporter's private link, and it stays in
+ * the row only while the email waits in the queue (minutes, or up to the job's ~6 h of retries
+ * while the mail server is down): the statement that marks it sent, stored or failed also
+ * replaces the link by the generic /status page (settled-bodies.ts).
+ *
+ * Failures. Any failure (the SMTP server's, or the database's when recording the outcome) counts
+ * an attempt; on the job's last attempt the email is parked as `failed`, so the admin's Retry
+ * button, which takes failed mail only, can always bring it back.
  */
 export async function deliverEmail(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>,
   options: { emailId: string; attempt: number; maxAttempts: number; logger: Logger },
+): Promise<void> {
+  try {
+    await deliver(deps, options);
+  } catch (err) {
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const lastAttempt = options.attempt >= options.maxAttempts;
+    await recordFailure(deps.db, { id: options.emailId, error, lastAttempt }).catch((recordErr: unknown) =>
+      options.logger.error(
+        { emailId: options.emailId, err: recordErr instanceof Error ? recordErr.message : String(recordErr) },
+        'could not record the failure of an outbox email',
+      ),
+    );
+    throw err;
+  }
+}
+
+async function deliver(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>,
+  options: { emailId: string; logger: Logger },
 ): Promise<void> {
   const row = await findEmailRow(deps.db, options.emailId);
   if (!row) {
@@ -26,31 +62,33 @@ export async function deliverEmail(
   }
   // sent: a previous run delivered it and died before completing its job. stored/failed: settled.
   if (row.status !== 'queued') return;
+  const bodies = settledBodies({ text: row.text_body, html: row.html_body });
 
   if (deps.mail.kind === 'stored') {
-    await markEmailStored(deps.db, row.id);
+    await markEmailStored(deps.db, { id: row.id, bodies });
     return;
   }
+  await deps.mail.send({
+    messageId: row.message_id,
+    from: deps.config.mailFrom,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body,
+    // RFC 3834: tells auto-responders not to answer.
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  });
+  await markEmailSent(deps.db, { id: row.id, at: iso(deps.clock.now()), bodies });
+}
 
-  try {
-    await deps.mail.send({
-      messageId: row.message_id,
-      from: deps.config.mailFrom,
-      to: row.to_address,
-      subject: row.subject,
-      text: row.text_body,
-      html: row.html_body,
-      // RFC 3834: tells auto-responders not to answer.
-      headers: { 'Auto-Submitted': 'auto-generated' },
-    });
-  } catch (err) {
-    const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-    await recordEmailFailure(deps.db, {
-      id: row.id,
-      error: message,
-      giveUp: options.attempt >= options.maxAttempts,
-    });
-    throw err;
+async function recordFailure(db: Db, options: { id: string; error: string; lastAttempt: boolean }): Promise<void> {
+  if (!options.lastAttempt) {
+    await recordEmailFailure(db, options);
+    return;
   }
-  await markEmailSent(deps.db, row.id, iso(deps.clock.now()));
+  // Read again: the failure may have come before or instead of the first read.
+  const row = await findEmailRow(db, options.id);
+  if (!row) return;
+  const bodies = settledBodies({ text: row.text_body, html: row.html_body });
+  await markEmailFailed(db, { id: options.id, error: options.error, bodies });
 }

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { DbOrTrx } from '../db/types.js';
 import { EMAIL_STATUSES, type EmailStatus, type OutboundEmail } from './outbound-email.js';
 import type { OutboundEmailsTable } from './outbox.table.js';
+import type { EmailBodies } from './settled-bodies.js';
 
 type Row = Selectable<OutboundEmailsTable>;
 
@@ -59,37 +60,61 @@ export async function listEmailRows(
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-/** queued -> sent, counting the attempt that succeeded. */
-export async function markEmailSent(db: DbOrTrx, id: string, at: string): Promise<void> {
-  await db
-    .updateTable('outbound_emails')
-    .set((eb) => ({ status: 'sent', sent_at: at, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .execute();
-}
-
-/** queued -> stored: kept for the "Outgoing mail" page because there is no SMTP server. */
-export async function markEmailStored(db: DbOrTrx, id: string): Promise<void> {
-  await db
-    .updateTable('outbound_emails')
-    .set({ status: 'stored' })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .execute();
-}
-
-/** Counts a failed attempt; `giveUp` parks the email as failed (its job ran out of attempts). */
-export async function recordEmailFailure(
+/**
+ * queued -> sent, counting the attempt that succeeded. The bodies are replaced by their settled
+ * version (see settled-bodies.ts) in the same statement, so no sent row keeps a status token.
+ */
+export async function markEmailSent(
   db: DbOrTrx,
-  options: { id: string; error: string; giveUp: boolean },
+  options: { id: string; at: string; bodies: EmailBodies },
 ): Promise<void> {
   await db
     .updateTable('outbound_emails')
     .set((eb) => ({
+      status: 'sent',
+      sent_at: options.at,
+      attempts: eb('attempts', '+', 1),
+      text_body: options.bodies.text,
+      html_body: options.bodies.html,
+    }))
+    .where('id', '=', options.id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** queued -> stored: kept for the "Outgoing mail" page because there is no SMTP server; settled bodies. */
+export async function markEmailStored(db: DbOrTrx, options: { id: string; bodies: EmailBodies }): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set({ status: 'stored', text_body: options.bodies.text, html_body: options.bodies.html })
+    .where('id', '=', options.id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** Counts a failed attempt; the email stays queued for the next one. */
+export async function recordEmailFailure(db: DbOrTrx, options: { id: string; error: string }): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: options.error }))
+    .where('id', '=', options.id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** Counts the last failed attempt and parks the email as failed (for an admin's retry), with settled bodies. */
+export async function markEmailFailed(
+  db: DbOrTrx,
+  options: { id: string; error: string; bodies: EmailBodies },
+): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set((eb) => ({
+      status: 'failed',
       attempts: eb('attempts', '+', 1),
       last_error: options.error,
-      ...(options.giveUp ? { status: 'failed' } : {}),
+      text_body: options.bodies.text,
+      html_body: options.bodies.html,
     }))
     .where('id', '=', options.id)
     .where('status', '=', 'queued')

@@ -47,6 +47,8 @@ export async function queueEmail(
     message_id: `<${newId()}@${deps.config.publicUrl.hostname}>`,
     to_address: envelope.to,
     subject: rendered.subject,
+    // A reporter's private status link is kept here only while the email waits in the queue:
+    // delivery replaces it by the generic /status page when the email is sent, stored or given up.
     text_body: rendered.text,
     html_body: rendered.html,
     template: envelope.email.template,
@@ -91,8 +93,10 @@ export async function retryFailedEmail(trx: Trx, clock: Clock, id: string): Prom
 }
 
 // A reporter's status link is their bearer credential: team members reading stored mail must not
-// be able to act as the reporter, so the token is hidden wherever mail bodies are shown.
-const STATUS_TOKEN = /(\/status\/)[A-Za-z0-9_-]{16,}/g;
+// be able to act as the reporter, so the token is hidden wherever mail bodies are shown. An account
+// setup link is hidden too: an instance admin who used one could sign in as a project member and
+// read reports. The admin page shows a setup link once, when it is issued for an account in no project.
+const STATUS_TOKEN = /(\/(?:status|setup)\/)[A-Za-z0-9_-]{16,}/g;
 
 /** The email as shown on a page: bearer tokens of reporters' status links replaced. */
 export function forDisplay(email: OutboundEmail): OutboundEmail {

@@ -4,11 +4,13 @@ import { type Actor, roleIn } from './actor.js';
 /**
  * Every authorization rule in Embargo. Instance admins manage users and projects but do not read a
  * project's reports unless they are also its members: unfixed vulnerabilities are need-to-know.
+ * So they cannot make themselves members either: a project's admins choose its members.
  */
 export type Action =
   | 'instance.manage' // list and create projects and users, see outgoing mail headers
   | 'project.view' // see the project's inbox and reports list
-  | 'project.manage' // settings, branches, members, templates
+  | 'project.manage' // settings, branches, templates; the members list
+  | 'project.members.manage' // add members, change their roles, remove them
   | 'project.audit.read'
   | 'report.submit' // the public intake form and API
   | 'report.read' // a report's content and attachments
@@ -24,6 +26,11 @@ export type Action =
 export interface Subject {
   projectId: string | null;
   reportId?: string;
+  /**
+   * Whether the project has at least one admin member (enabled or not), filled by routes that
+   * decide 'project.members.manage'. Left out, it counts as true: the rule fails closed.
+   */
+  projectHasAdmin?: boolean;
 }
 
 type Rule = (actor: Actor, subject: Subject) => boolean;
@@ -31,12 +38,16 @@ type Rule = (actor: Actor, subject: Subject) => boolean;
 const isMember: Rule = (a, s) => s.projectId !== null && roleIn(a, s.projectId) !== undefined;
 const isProjectAdmin: Rule = (a, s) => s.projectId !== null && roleIn(a, s.projectId) === 'admin';
 const isInstanceAdmin: Rule = (a) => a.kind === 'user' && a.isInstanceAdmin;
+// Only while a project has no admin at all (a new project, or its admins were removed) may an
+// instance admin choose its members: otherwise they could add themselves and read its reports.
+const isInstanceAdminOfOrphan: Rule = (a, s) => isInstanceAdmin(a, s) && s.projectHasAdmin === false;
 const isReporterOf: Rule = (a, s) => a.kind === 'reporter' && s.reportId !== undefined && a.reportId === s.reportId;
 
 const rules: Record<Action, Rule> = {
   'instance.manage': isInstanceAdmin,
   'project.view': isMember,
   'project.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdmin(a, s),
+  'project.members.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdminOfOrphan(a, s),
   'project.audit.read': isProjectAdmin,
   'report.submit': () => true,
   'report.read': isMember,
@@ -63,7 +74,8 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
   if (can(actor, action, subject)) return;
   if (actor.kind === 'anonymous') throw new DomainError('AUTH_REQUIRED');
   if (subject.projectId !== null && roleIn(actor, subject.projectId) !== undefined) throw new DomainError('FORBIDDEN');
-  if (actor.kind === 'user' && (subject.projectId === null || action === 'project.manage')) {
+  const settings = action === 'project.manage' || action === 'project.members.manage';
+  if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }
   throw new DomainError('NOT_FOUND');

@@ -3,12 +3,15 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
-import { setInstanceAdmin } from '../../src/domain/users/user-admin.service.js';
+import { addMember, setUpProject } from '../../src/domain/projects/projects.service.js';
+import { addReporterMessage } from '../../src/domain/reports/reporter.service.js';
+import { inviteUser, setInstanceAdmin } from '../../src/domain/users/user-admin.service.js';
 import type { User } from '../../src/domain/users/users.js';
 import { createUser } from '../../src/domain/users/users.service.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
 import { Browser, csrfFrom, login, makeProject, makeUser } from '../support/factories.js';
+import { makeReport } from '../support/report-factory.js';
 
 type Role = 'anonymous' | 'nonMember' | 'securityMember' | 'projectAdmin' | 'adminOfOther' | 'instanceAdmin';
 const roles: Role[] = ['anonymous', 'nonMember', 'securityMember', 'projectAdmin', 'adminOfOther', 'instanceAdmin'];
@@ -182,8 +185,12 @@ describe.each(engines())('instance administration on %s', (engine) => {
     expect(mail[0]?.template).toBe('account-setup');
     expect(mail[0]?.project_id).toBeNull();
     expect((await new Browser(ctx.app).get(link)).statusCode).toBe(200);
-    // The list page does not show it again.
+    // The list page does not show it again, nor does the stored email's page.
     expect((await as('instanceAdmin').get('/admin/users')).body).not.toContain(link);
+    const shown = await as('instanceAdmin').get(`/admin/mail/${mail[0]?.id}`);
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).not.toContain(link);
+    expect(shown.body).toContain('/setup/[hidden]');
     const audit = await ctx.t.db
       .selectFrom('audit_log')
       .selectAll()
@@ -241,6 +248,64 @@ describe.each(engines())('instance administration on %s', (engine) => {
     expect(codeOf(refused)).toBe('CONFLICT');
     expect(refused.body).not.toContain('/setup/');
     expect(await fingerprint()).toBe(before);
+  });
+
+  it('mails, but does not show, a new setup link for a pending account that belongs to a project', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const pending = await ctx.t.db.transaction().execute(async (trx) => {
+      const user = await createUser(trx, ctx.clock, { email: `member-${unique()}@example.org`, name: 'Pending' });
+      await addMember(trx, ctx.clock, { projectId: project.id, userId: user.id, role: 'security' });
+      return user;
+    });
+    const res = await as('instanceAdmin').post(`/admin/users/${pending.id}/setup-link`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('data-setup-link-mailed');
+    expect(res.body).not.toContain('/setup/');
+
+    // The owner's mailbox gets a working link; the stored email's page hides it.
+    const mail = await ctx.t.db
+      .selectFrom('outbound_emails')
+      .selectAll()
+      .where('to_address', '=', pending.email)
+      .executeTakeFirstOrThrow();
+    const link = mail.text_body.match(/http:\/\/localhost:8080(\/setup\/[A-Za-z0-9_-]+)/)?.[1];
+    if (!link) throw new Error('no setup link in the email');
+    expect((await new Browser(ctx.app).get(link)).statusCode).toBe(200);
+    const shown = await as('instanceAdmin').get(`/admin/mail/${mail.id}`);
+    expect(shown.body).not.toContain(link);
+    expect(shown.body).not.toMatch(/\/setup\/[A-Za-z0-9_-]{16,}/);
+
+    const audit = await ctx.t.db
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('action', '=', 'user.setup_link_issued')
+      .where('subject_id', '=', pending.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(audit.detail ?? '{}')).toEqual({ shown: false });
+  });
+
+  it('sends a disabled member no team mail about new reports or replies', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const active = await makeUser(ctx.t.db, ctx.clock, { project, role: 'admin' });
+    const disabled = await makeUser(ctx.t.db, ctx.clock, { project, role: 'security' });
+    expect((await as('instanceAdmin').post(`/admin/users/${disabled.id}/disable`)).statusCode).toBe(303);
+
+    const { report, statusToken } = await makeReport(ctx, project);
+    await ctx.t.db
+      .transaction()
+      .execute((trx) =>
+        addReporterMessage(trx, ctx.deps, { token: statusToken, body: 'One more detail.', origin: noOrigin }),
+      );
+    const mail = await ctx.t.db
+      .selectFrom('outbound_emails')
+      .select(['to_address', 'template'])
+      .where('report_id', '=', report.id)
+      .where('template', 'in', ['team-new-report', 'team-reporter-replied'])
+      .execute();
+    expect(mail.map((m) => `${m.template} ${m.to_address}`).sort()).toEqual([
+      `team-new-report ${active.email}`,
+      `team-reporter-replied ${active.email}`,
+    ]);
   });
 
   it('answers an unknown user id with NOT_FOUND', async () => {
@@ -314,6 +379,65 @@ describe.each(engines())('instance administration on %s', (engine) => {
     expect(res.statusCode).toBe(409);
     expect(codeOf(res)).toBe('SLUG_TAKEN');
     expect(await fingerprint()).toBe(before);
+  });
+});
+
+describe.each(engines())('simultaneous duplicates on %s', (engine) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext(engine);
+  });
+  afterAll(() => ctx.close());
+  const by = { actor: { kind: 'system', label: 'test' } as const, origin: noOrigin };
+
+  /**
+   * Runs `write` in a transaction left open while a second one runs it too, then commits the first:
+   * the second passed its "already exists?" check before the first committed (on PostgreSQL), so it
+   * meets the unique constraint. Resolves to the second one's error code, or 'ok'.
+   */
+  async function loser(write: (trx: Trx) => Promise<unknown>): Promise<string> {
+    const first = await ctx.t.db.startTransaction().execute();
+    await write(first);
+    const second = ctx.t.db
+      .transaction()
+      .execute(write)
+      .then(
+        () => 'ok',
+        (err: { code?: string }) => err.code ?? 'no code',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await first.commit().execute();
+    return second;
+  }
+
+  it('answers the second of two simultaneous projects with the same slug SLUG_TAKEN', async () => {
+    const slug = `race-${unique()}`;
+    const input = { slug, name: 'Race' };
+    expect(await loser((trx) => setUpProject(trx, ctx.clock, { by, input }))).toBe('SLUG_TAKEN');
+    expect(await ctx.t.db.selectFrom('projects').select('id').where('slug', '=', slug).execute()).toHaveLength(1);
+  });
+
+  it('answers the second of two simultaneous accounts with the same email EMAIL_TAKEN', async () => {
+    const email = `race-${unique()}@example.org`;
+    expect(await loser((trx) => inviteUser(trx, ctx.deps, { by, email, name: 'Race', isInstanceAdmin: false }))).toBe(
+      'EMAIL_TAKEN',
+    );
+    expect(await ctx.t.db.selectFrom('users').select('id').where('email', '=', email).execute()).toHaveLength(1);
+  });
+
+  it('creates one of two projects posted at once with the same slug, and answers the other 409, never 500', async () => {
+    const admin = await makeUser(ctx.t.db, ctx.clock, { isInstanceAdmin: true });
+    const browser = new Browser(ctx.app);
+    await login(browser, admin.email);
+    const csrf = csrfFrom((await browser.get('/admin/projects')).body);
+    for (let round = 0; round < 5; round++) {
+      const slug = `both-${unique()}`;
+      const results = await Promise.all(
+        [1, 2].map(() => browser.post('/admin/projects', { _csrf: csrf, name: 'Both', slug })),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([303, 409]);
+      expect(results.map(codeOf).filter(Boolean)).toEqual(['SLUG_TAKEN']);
+    }
   });
 });
 

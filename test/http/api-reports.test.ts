@@ -151,6 +151,37 @@ describe.each(engines())('reports JSON API on %s', (engine) => {
     );
   });
 
+  it('refuses a reporter address carrying URL syntax, naming the field, and takes + and dots', async () => {
+    const body = await expectRefused(
+      () => post(reportsUrl(), { ...REPORT, reporterEmail: 'x@evil.com?bcc=spy%40attacker.org' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(body.error.details).toEqual({ field: 'reporterEmail' });
+    const ok = await post(reportsUrl(), { ...REPORT, reporterEmail: 'first.last+tag@example.org' });
+    expect(ok.statusCode).toBe(201);
+    const row = await ctx.deps.db
+      .selectFrom('reports')
+      .select('reporter_email')
+      .where('id', '=', ok.json().id)
+      .executeTakeFirstOrThrow();
+    expect(row.reporter_email).toBe('first.last+tag@example.org');
+  });
+
+  it('limits reporter messages per report with 429 RATE_LIMITED, storing nothing', async () => {
+    const token = tokenOf((await post(reportsUrl(), REPORT)).json().statusUrl);
+    const address = '10.9.8.7';
+    for (let i = 0; i < ctx.deps.config.replies.perReportPerHour; i++) {
+      expect((await post(`/api/v1/status/${token}/messages`, { body: `note ${i}` }, { address })).statusCode).toBe(201);
+    }
+    const body = await expectRefused(
+      () => post(`/api/v1/status/${token}/messages`, { body: 'one too many' }, { address }),
+      429,
+      'RATE_LIMITED',
+    );
+    expect(body.error.details.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
   it('refuses bodies that are not JSON with 415', async () => {
     const form = new URLSearchParams({ title: 't', description: 'd' }).toString();
     await expectRefused(

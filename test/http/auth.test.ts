@@ -151,6 +151,24 @@ describe.each(engines())('sign-in, sessions and setup links on %s', (engine) => 
     expect((await attempt(user.email, TEST_PASSWORD)).statusCode).toBe(303);
   });
 
+  it('lets at most the allowed failures of a burst of simultaneous attempts reach the password check', async () => {
+    const user = await makeUser(ctx.t.db, ctx.clock);
+    const max = ctx.deps.config.login.maxFailures;
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attempt(user.email, `wrong password ${i}`, '203.0.113.80')),
+    );
+    const codes = burst.map((res) => `${res.statusCode} ${res.json().error.code}`);
+    const checked = codes.filter((c) => c === '401 LOGIN_FAILED').length;
+    expect(checked).toBeLessThanOrEqual(max);
+    expect(codes.filter((c) => c === '429 LOGIN_THROTTLED')).toHaveLength(20 - checked);
+    // Only the checked attempts stay as failures; the refused ones are not counted against the account.
+    const rows = await ctx.t.db.selectFrom('login_failures').select('id').where('ip', '=', '203.0.113.80').execute();
+    expect(rows).toHaveLength(checked);
+    // The right password works again once the window has passed.
+    ctx.clock.advance(WINDOW_MS + MINUTE_MS);
+    expect((await attempt(user.email, TEST_PASSWORD, '203.0.113.80')).statusCode).toBe(303);
+  });
+
   it('throttles an address that tries many accounts, and only that address', async () => {
     const user = await makeUser(ctx.t.db, ctx.clock);
     for (let i = 0; i < 20; i++) {

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../src/clock.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
-import { makeProject, makeUser } from '../support/factories.js';
+import { Browser, login, makeProject, makeUser } from '../support/factories.js';
 import { errorCode, FormClient, rowCounts } from '../support/intake.js';
 
 const REPORT = {
@@ -170,6 +171,79 @@ describe.each(engines())('report form on %s', (engine) => {
       400,
       'VALIDATION_FAILED',
     );
+  });
+
+  it('refuses a reporter address carrying URL syntax, storing nothing, and takes + and dots', async () => {
+    for (const reporterEmail of [
+      'x@evil.com?bcc=spy%40attacker.org',
+      'x@evil.com&cc=spy',
+      'x=y@example.org',
+      'a/b@example.org',
+      'a\\b@example.org',
+      'x@example.org#top',
+      'x\t@example.org',
+    ]) {
+      const res = await expectRefused(
+        () => client().submit(formUrl(), formUrl(), { ...REPORT, reporterEmail }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(res.body).toMatch(/id="reporterEmail"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="reporterEmail"/);
+    }
+    const ok = await client().submit(formUrl(), formUrl(), { ...REPORT, reporterEmail: 'first.last+tag@example.org' });
+    expect(ok.statusCode).toBe(200);
+    const trackingId = /R-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(ok.body)?.[0] ?? '';
+    const row = await ctx.deps.db
+      .selectFrom('reports')
+      .select('reporter_email')
+      .where('tracking_id', '=', trackingId)
+      .executeTakeFirstOrThrow();
+    expect(row.reporter_email).toBe('first.last+tag@example.org');
+  });
+
+  it("links the team to the reporter's exact address, even one stored with URL syntax before it was refused", async () => {
+    const res = await client().submit(formUrl(), formUrl(), REPORT);
+    const trackingId = /R-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(res.body)?.[0] ?? '';
+    const { id } = await ctx.deps.db
+      .selectFrom('reports')
+      .select('id')
+      .where('tracking_id', '=', trackingId)
+      .executeTakeFirstOrThrow();
+    await ctx.deps.db
+      .updateTable('reports')
+      .set({ reporter_email: 'x@evil.com?bcc=spy%40attacker.org' })
+      .where('id', '=', id)
+      .execute();
+    const browser = new Browser(ctx.app);
+    await login(browser, memberEmail);
+    const page = await browser.get(`/p/${project.slug}/reports/${id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('href="mailto:x@evil.com%3Fbcc%3Dspy%2540attacker.org"');
+    expect(page.body).not.toContain('mailto:x@evil.com?');
+  });
+
+  it('refuses a multipart body on every route but the two that take uploads, before reading it', async () => {
+    const uploads = new Set(['POST /p/:slug/report', 'POST /status/:token/messages']);
+    const routes = ctx.app.routeList.filter(
+      (r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !uploads.has(`${r.method} ${r.url}`),
+    );
+    expect(routes.length).toBeGreaterThan(10);
+    for (const route of routes) {
+      // Never ended: a route that waited for the whole body would never answer.
+      const body = new PassThrough();
+      body.write('--b\r\ncontent-disposition: form-data; name="attachments"; filename="big.bin"\r\n\r\n');
+      body.write(Buffer.alloc(64 * 1024, 0x41));
+      const res = await ctx.app.inject({
+        method: route.method as 'POST',
+        url: route.url.replace(/:[A-Za-z]+/g, 'x'),
+        remoteAddress: '10.1.9.9',
+        headers: { 'content-type': 'multipart/form-data; boundary=b', accept: 'text/html' },
+        payload: body,
+      });
+      body.destroy();
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(415);
+      expect(errorCode(res), `${route.method} ${route.url}`).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
   });
 
   it('refuses an over-long description', async () => {

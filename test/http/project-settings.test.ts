@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
-import { setMemberRole } from '../../src/domain/projects/members.service.js';
+import { addMemberByEmail, setMemberRole } from '../../src/domain/projects/members.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import { DEFAULT_ACK_TEMPLATE } from '../../src/domain/reports/ack-template.js';
 import type { User } from '../../src/domain/users/users.js';
@@ -15,6 +15,9 @@ import { Browser, csrfFrom, login, makeProject, makeUser } from '../support/fact
 type Role = 'anonymous' | 'nonMember' | 'securityMember' | 'projectAdmin' | 'adminOfOther' | 'instanceAdmin';
 const roles: Role[] = ['anonymous', 'nonMember', 'securityMember', 'projectAdmin', 'adminOfOther', 'instanceAdmin'];
 const allowed = new Set<Role>(['projectAdmin', 'instanceAdmin']);
+// Need-to-know: an instance admin who could add members could add themselves and read reports, so
+// only the project's admins change members while the project has one (see 'a project without an admin').
+const membersAllowed = new Set<Role>(['projectAdmin']);
 
 const unique = () => randomUUID().slice(0, 8);
 const codeOf = (res: LightMyRequestResponse) =>
@@ -83,6 +86,7 @@ describe.each(engines())('project settings on %s', (engine) => {
     method: 'GET' | 'POST';
     call: (r: Role) => Promise<LightMyRequestResponse>;
     ok: number;
+    allowed?: Set<Role>;
   }[] = [
     { name: 'GET settings', method: 'GET', call: (r) => as(r).get(base()), ok: 200 },
     {
@@ -124,18 +128,21 @@ describe.each(engines())('project settings on %s', (engine) => {
       call: async (r) =>
         as(r).post(`${base()}/members`, { email: (await makeUser(ctx.t.db, ctx.clock)).email, role: 'security' }),
       ok: 303,
+      allowed: membersAllowed,
     },
     {
       name: 'POST members/:userId/role',
       method: 'POST',
       call: async (r) => as(r).post(`${base()}/members/${(await newMember()).id}/role`, { role: 'admin' }),
       ok: 303,
+      allowed: membersAllowed,
     },
     {
       name: 'POST members/:userId/remove',
       method: 'POST',
       call: async (r) => as(r).post(`${base()}/members/${(await newMember()).id}/remove`),
       ok: 303,
+      allowed: membersAllowed,
     },
   ];
   const cells = routes.flatMap((route) => roles.map((role) => ({ route: route.name, role })));
@@ -144,7 +151,7 @@ describe.each(engines())('project settings on %s', (engine) => {
     const route = routes.find((r) => r.name === name);
     if (!route) throw new Error(name);
     const res = await route.call(role);
-    if (allowed.has(role)) {
+    if ((route.allowed ?? allowed).has(role)) {
       expect(res.statusCode).toBe(route.ok);
       return;
     }
@@ -166,7 +173,10 @@ describe.each(engines())('project settings on %s', (engine) => {
       await as(role).post(`${base()}/branches`, { name: 'evil', endOfSupport: '' });
       await as(role).post(`${base()}/branches/${branch.id}`, { endOfSupport: '2030-01-01' });
       await as(role).post(`${base()}/branches/${branch.id}/remove`);
+    }
+    for (const role of roles.filter((r) => !membersAllowed.has(r))) {
       await as(role).post(`${base()}/members`, { email: users.nonMember.email, role: 'admin' });
+      await as(role).post(`${base()}/members`, { email: users.instanceAdmin.email, role: 'admin' });
       await as(role).post(`${base()}/members/${member.id}/role`, { role: 'admin' });
       await as(role).post(`${base()}/members/${member.id}/remove`);
     }
@@ -350,6 +360,139 @@ describe.each(engines())('project settings on %s', (engine) => {
     const res = await as('projectAdmin').post(`${base()}/members/${users.adminOfOther.id}/remove`);
     expect(res.statusCode).toBe(404);
     expect(await fingerprint()).toBe(before);
+  });
+
+  it('shows an instance admin the members without the forms to change them', async () => {
+    const page = await as('instanceAdmin').get(`${base()}/members`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`data-member="${users.projectAdmin.email}"`);
+    expect(page.body).toContain('data-members-readonly');
+    expect(page.body).not.toContain(`action="${base()}/members`);
+    const admin = await as('projectAdmin').get(`${base()}/members`);
+    expect(admin.body).not.toContain('data-members-readonly');
+    expect(admin.body).toContain(`action="${base()}/members"`);
+  });
+});
+
+describe.each(engines())('a project without an admin on %s', (engine) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext(engine);
+  });
+  afterAll(() => ctx.close());
+
+  async function signedIn(user: User) {
+    const browser = new Browser(ctx.app);
+    await login(browser, user.email);
+    const csrf = csrfFrom((await browser.get('/projects')).body);
+    return {
+      get: (url: string) => browser.get(url),
+      post: (url: string, form = {}) => browser.post(url, { _csrf: csrf, ...form }),
+    };
+  }
+  const membersOf = async (p: Project) =>
+    (await ctx.t.db.selectFrom('memberships').select(['user_id', 'role']).where('project_id', '=', p.id).execute())
+      .map((m) => `${m.user_id}:${m.role}`)
+      .sort();
+
+  it('lets an instance admin choose its first admin, audited, and then no longer', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const security = await makeUser(ctx.t.db, ctx.clock, { project, role: 'security' });
+    const chosen = await makeUser(ctx.t.db, ctx.clock);
+    const instanceAdmin = await signedIn(await makeUser(ctx.t.db, ctx.clock, { isInstanceAdmin: true }));
+    const base = `/p/${project.slug}/settings/members`;
+
+    const page = await instanceAdmin.get(base);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`action="${base}"`);
+    expect(page.body).not.toContain('data-members-readonly');
+    expect((await instanceAdmin.post(base, { email: chosen.email, role: 'admin' })).statusCode).toBe(303);
+    const audit = await ctx.t.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_user_id'])
+      .where('project_id', '=', project.id)
+      .where('subject_id', '=', chosen.id)
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.action).toBe('member.added');
+    expect(audit[0]?.actor_user_id).not.toBeNull();
+
+    // The project has an admin now: its members are theirs to choose.
+    const before = await membersOf(project);
+    const refused = await instanceAdmin.post(`${base}/${security.id}/role`, { role: 'admin' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('FORBIDDEN');
+    expect(
+      (await instanceAdmin.post(base, { email: (await makeUser(ctx.t.db, ctx.clock)).email, role: 'admin' }))
+        .statusCode,
+    ).toBe(403);
+    expect((await instanceAdmin.post(`${base}/${chosen.id}/remove`)).statusCode).toBe(403);
+    expect(await membersOf(project)).toEqual(before);
+    expect((await instanceAdmin.get(base)).body).toContain('data-members-readonly');
+  });
+
+  it('counts a disabled admin as an admin, so disabling one opens no way in', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const admin = await makeUser(ctx.t.db, ctx.clock, { project, role: 'admin' });
+    await ctx.t.db.updateTable('users').set({ disabled: 1 }).where('id', '=', admin.id).execute();
+    const me = await makeUser(ctx.t.db, ctx.clock, { isInstanceAdmin: true });
+    const instanceAdmin = await signedIn(me);
+    const before = await membersOf(project);
+    const res = await instanceAdmin.post(`/p/${project.slug}/settings/members`, { email: me.email, role: 'admin' });
+    expect(res.statusCode).toBe(403);
+    expect(await membersOf(project)).toEqual(before);
+  });
+});
+
+describe.each(engines())('simultaneous duplicates in a project on %s', (engine) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext(engine);
+  });
+  afterAll(() => ctx.close());
+
+  /**
+   * Runs `write` in a transaction left open while a second one runs it too, then commits the first:
+   * the second passed its "already exists?" check before the first committed (on PostgreSQL), so it
+   * meets the unique constraint. Resolves to the second one's error code, or 'ok'.
+   */
+  async function loser(write: (trx: Trx) => Promise<unknown>): Promise<string> {
+    const first = await ctx.t.db.startTransaction().execute();
+    await write(first);
+    const second = ctx.t.db
+      .transaction()
+      .execute(write)
+      .then(
+        () => 'ok',
+        (err: { code?: string }) => err.code ?? 'no code',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await first.commit().execute();
+    return second;
+  }
+
+  it('answers the second of two simultaneous branches with the same name CONFLICT', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const name = `race-${unique()}`;
+    const add = (trx: Trx) =>
+      addBranch(trx, ctx.clock, { by: system, projectId: project.id, name, endOfSupport: null });
+    expect(await loser(add)).toBe('CONFLICT');
+    const rows = await ctx.t.db
+      .selectFrom('release_branches')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('answers the second of two simultaneous additions of the same member CONFLICT', async () => {
+    const project = await makeProject(ctx.t.db, ctx.clock);
+    const user = await makeUser(ctx.t.db, ctx.clock);
+    const add = (trx: Trx) =>
+      addMemberByEmail(trx, ctx.clock, { by: system, projectId: project.id, email: user.email, role: 'security' });
+    expect(await loser(add)).toBe('CONFLICT');
+    const rows = await ctx.t.db.selectFrom('memberships').select('role').where('project_id', '=', project.id).execute();
+    expect(rows).toEqual([{ role: 'security' }]);
   });
 });
 

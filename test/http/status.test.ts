@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iso } from '../../src/clock.js';
+import { HOUR_MS, iso } from '../../src/clock.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import { checkAttachments } from '../../src/domain/reports/attachments.js';
 import { insertAttachment, insertEntry, updateReport } from '../../src/domain/reports/reports.repository.js';
@@ -17,7 +18,8 @@ describe.each(engines())('reporter status page on %s', (engine) => {
   let member: User;
 
   beforeAll(async () => {
-    ctx = await createTestContext(engine);
+    // 2 replies per report and 6 per address an hour, so the limits are reached in a few requests.
+    ctx = await createTestContext(engine, { env: { EMBARGO_REPLIES_PER_HOUR: '2' } });
     project = await makeProject(ctx.deps.db, ctx.clock, { name: 'Acme Parser' });
     member = await makeUser(ctx.deps.db, ctx.clock, { project, name: 'Tess Teammate' });
   });
@@ -116,6 +118,19 @@ describe.each(engines())('reporter status page on %s', (engine) => {
     expect(post.statusCode).toBe(404);
     expect(errorCode(post)).toBe('STATUS_TOKEN_INVALID');
     expect(await rowCounts(ctx.deps.db)).toEqual(before);
+
+    // Refused before the body is read: this one never ends.
+    const endless = new PassThrough();
+    endless.write(`--b\r\ncontent-disposition: form-data; name="body"\r\n\r\n${'x'.repeat(64 * 1024)}`);
+    const unread = await ctx.app.inject({
+      method: 'POST',
+      url: `/status/${wrong}/messages`,
+      headers: { 'content-type': 'multipart/form-data; boundary=b', accept: 'text/html' },
+      payload: endless,
+    });
+    endless.destroy();
+    expect(unread.statusCode).toBe(404);
+    expect(errorCode(unread)).toBe('STATUS_TOKEN_INVALID');
   });
 
   it('takes a reply with a file; a reply to "needs info" moves the report back to acknowledged', async () => {
@@ -229,6 +244,51 @@ describe.each(engines())('reporter status page on %s', (engine) => {
     expect(res.statusCode).toBe(413);
     expect(errorCode(res)).toBe('TOO_MANY_ATTACHMENTS');
     expect(await rowCounts(ctx.deps.db)).toEqual(before);
+  });
+
+  it('limits replies per report per hour, keeping the draft, and takes them again after the window', async () => {
+    const first = await makeReport(ctx, project);
+    const second = await makeReport(ctx, project);
+    const browser = new FormClient(ctx.app, '10.7.0.1');
+    const reply = (token: string, body: string) =>
+      browser.submit(`/status/${token}`, `/status/${token}/messages`, { body });
+    for (let i = 0; i < 2; i++) expect((await reply(first.statusToken, `reply ${i}`)).statusCode).toBe(303);
+
+    const before = await rowCounts(ctx.deps.db);
+    const refused = await reply(first.statusToken, 'PENGUIN-DRAFT one more');
+    expect(refused.statusCode).toBe(429);
+    expect(errorCode(refused)).toBe('RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toContain('PENGUIN-DRAFT one more');
+    expect(await rowCounts(ctx.deps.db)).toEqual(before);
+
+    // Another report's link is counted on its own.
+    expect((await reply(second.statusToken, 'hello')).statusCode).toBe(303);
+    ctx.clock.advance(HOUR_MS);
+    expect((await reply(first.statusToken, 'an hour later')).statusCode).toBe(303);
+  });
+
+  it('limits replies per client address across reports', async () => {
+    const reports = [];
+    for (let i = 0; i < 4; i++) reports.push(await makeReport(ctx, project));
+    const browser = new FormClient(ctx.app, '10.7.0.2');
+    const reply = (token: string) =>
+      browser.submit(`/status/${token}`, `/status/${token}/messages`, { body: 'more details' });
+    for (const { statusToken } of reports.slice(0, 3)) {
+      for (let i = 0; i < 2; i++) expect((await reply(statusToken)).statusCode).toBe(303);
+    }
+    const last = reports[3]?.statusToken ?? '';
+    const before = await rowCounts(ctx.deps.db);
+    const refused = await reply(last);
+    expect(refused.statusCode).toBe(429);
+    expect(errorCode(refused)).toBe('RATE_LIMITED');
+    expect(await rowCounts(ctx.deps.db)).toEqual(before);
+    // The refusal used up nothing of that report's own allowance: from another address, both of its replies pass.
+    const elsewhere = new FormClient(ctx.app, '10.7.0.3');
+    for (let i = 0; i < 2; i++) {
+      const ok = await elsewhere.submit(`/status/${last}`, `/status/${last}/messages`, { body: 'from elsewhere' });
+      expect(ok.statusCode).toBe(303);
+    }
   });
 
   it('writes no audit entry for the reporter viewing their page, and logs no token', async () => {

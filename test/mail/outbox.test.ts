@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../src/clock.js';
 import type { Project } from '../../src/domain/projects/projects.js';
@@ -7,11 +8,14 @@ import { EMAIL_MAX_ATTEMPTS, getEmail, listEmails, queueEmail, retryFailedEmail 
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
 import { makeProject, makeUser } from '../support/factories.js';
+import { makeReport } from '../support/report-factory.js';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.js';
 import { queue, signedIn, testWorker, updateEnvelope } from './support.js';
 
 // The worker's default claim lock; a "dead" worker's job is free again once it has passed.
 const LOCK_MS = 5 * MINUTE_MS;
+// The token in updateEnvelope's status link.
+const STATUS_TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg';
 
 describe.each(engines())('outbox delivery on %s', (engine) => {
   let ctx: TestContext;
@@ -34,6 +38,31 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     jobs: (await ctx.deps.db.selectFrom('jobs').select('id').execute()).length,
   });
   const jobOf = async () => ctx.deps.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
+  /** Whether any column of any outbox row holds `token`. */
+  const outboxHolds = async (token: string) =>
+    JSON.stringify(await ctx.deps.db.selectFrom('outbound_emails').selectAll().execute()).includes(token);
+
+  /** Makes the database refuse to record an email as sent, as a full disk or a lost connection would. */
+  async function refuseSentUpdates(refuse: boolean) {
+    const { db } = ctx.deps;
+    const statements =
+      ctx.engine === 'sqlite'
+        ? refuse
+          ? [
+              `create trigger refuse_sent before update of status on outbound_emails when new.status = 'sent'
+               begin select raise(abort, 'the database refused the write'); end`,
+            ]
+          : ['drop trigger refuse_sent']
+        : refuse
+          ? [
+              `create function refuse_sent() returns trigger language plpgsql as $$
+               begin if new.status = 'sent' then raise exception 'the database refused the write'; end if;
+               return new; end $$`,
+              'create trigger refuse_sent before update on outbound_emails for each row execute function refuse_sent()',
+            ]
+          : ['drop trigger refuse_sent on outbound_emails'];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  }
 
   it('leaves no email and no job when the transaction that queued them rolls back', async () => {
     await setup({ smtp: true });
@@ -84,17 +113,39 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     await setup({ smtp: false });
     expect(ctx.deps.mail.kind).toBe('stored');
     const id = await queue(ctx, updateEnvelope(project.id));
+    expect(await outboxHolds(STATUS_TOKEN)).toBe(true); // only while it waits in the queue
     expect(await testWorker(ctx).runDue()).toBe(1);
-    expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'stored', sentAt: null });
+    const stored = await getEmail(ctx.deps.db, id);
+    expect(stored).toMatchObject({ status: 'stored', sentAt: null });
     expect((await jobOf()).completed_at).not.toBeNull();
+    // Nothing will ever send it: the private link is replaced by the generic page.
+    expect(await outboxHolds(STATUS_TOKEN)).toBe(false);
+    expect(stored?.text).toContain('reply on your private status page:\nhttp://localhost:8080/status\n');
+    expect(stored?.html).toContain('href="http://localhost:8080/status"');
 
-    const admin = await makeUser(ctx.deps.db, ctx.clock, { isInstanceAdmin: true });
+    const admin = await makeUser(ctx.deps.db, ctx.clock, { isInstanceAdmin: true, project });
     const page = await (await signedIn(ctx, admin)).get('/admin/mail');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('EMBARGO_SMTP_URL is not set: messages are kept here, not sent');
     expect(page.body).toContain(`/admin/mail/${id}`);
     expect(page.body).toContain('[Widget] Report R-7KQ2-9XHD: acknowledged');
     expect(page.body).toContain('stored');
+  });
+
+  it("keeps no reporter's status token once the report-received email is sent; the reporter got the link", async () => {
+    const { smtp } = await setup({ smtp: true });
+    if (!smtp) throw new Error('no SMTP capture');
+    const { statusToken } = await makeReport(ctx, project, { reporterEmail: 'ada@example.net' });
+    expect(await outboxHolds(statusToken)).toBe(true);
+    expect(await testWorker(ctx).runDue()).toBe(1);
+    await smtp.waitFor(1);
+    expect(smtp.messages[0]?.text).toContain(`http://localhost:8080/status/${statusToken}`);
+    expect(smtp.messages[0]?.html).toContain(`href="http://localhost:8080/status/${statusToken}"`);
+
+    const [row] = await ctx.deps.db.selectFrom('outbound_emails').selectAll().execute();
+    expect(row).toMatchObject({ status: 'sent', template: 'report-received' });
+    expect(await outboxHolds(statusToken)).toBe(false);
+    expect(row?.text_body).toContain('\nhttp://localhost:8080/status\n');
   });
 
   it('pages newest first without skipping emails queued at the same instant', async () => {
@@ -158,6 +209,7 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     expect(await worker.runDue()).toBe(0);
     expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'failed', attempts: EMAIL_MAX_ATTEMPTS });
     expect((await jobOf()).failed_at).not.toBeNull();
+    expect(await outboxHolds(STATUS_TOKEN)).toBe(false);
 
     smtp.setFailing(false);
     await ctx.deps.db.transaction().execute((trx) => retryFailedEmail(trx, ctx.clock, id));
@@ -168,6 +220,59 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     await smtp.waitFor(1);
     expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'sent' });
     expect(smtp.messages).toHaveLength(1);
+    // Given up, the stored copy lost the private link; the retry carries the generic page.
+    expect(smtp.messages[0]?.text).toContain('http://localhost:8080/status\n');
+    expect(smtp.messages[0]?.text).not.toContain(STATUS_TOKEN);
+  });
+
+  it('parks an email as failed when the last attempt fails outside SMTP (the database refuses "sent")', async () => {
+    const { smtp } = await setup({ smtp: true });
+    if (!smtp) throw new Error('no SMTP capture');
+    const worker = testWorker(ctx);
+    const id = await queue(ctx, updateEnvelope(project.id));
+    smtp.setFailing(true);
+    for (let i = 0; i < EMAIL_MAX_ATTEMPTS - 1; i++) {
+      expect(await worker.runDue()).toBe(1);
+      ctx.clock.advance(HOUR_MS);
+    }
+    expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'queued', attempts: EMAIL_MAX_ATTEMPTS - 1 });
+
+    // Last attempt: the server takes the message, then recording it as sent fails.
+    smtp.setFailing(false);
+    await refuseSentUpdates(true);
+    expect(await worker.runDue()).toBe(1);
+    await smtp.waitFor(1);
+    expect(smtp.messages[0]?.text).toContain(`/status/${STATUS_TOKEN}`);
+    const failed = await getEmail(ctx.deps.db, id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: EMAIL_MAX_ATTEMPTS });
+    expect(failed?.lastError).toContain('the database refused the write');
+    expect((await jobOf()).failed_at).not.toBeNull();
+    expect(await outboxHolds(STATUS_TOKEN)).toBe(false);
+
+    // Failed, not stuck in queued: the admin's retry takes it.
+    await refuseSentUpdates(false);
+    await ctx.deps.db.transaction().execute((trx) => retryFailedEmail(trx, ctx.clock, id));
+    expect(await worker.runDue()).toBe(1);
+    await smtp.waitFor(2);
+    expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'sent' });
+  });
+
+  it('parks an email as failed when the SMTP server is gone on the last attempt (connection refused)', async () => {
+    const { smtp } = await setup({ smtp: true });
+    if (!smtp) throw new Error('no SMTP capture');
+    const worker = testWorker(ctx);
+    const id = await queue(ctx, updateEnvelope(project.id));
+    smtp.setFailing(true);
+    for (let i = 0; i < EMAIL_MAX_ATTEMPTS - 1; i++) {
+      expect(await worker.runDue()).toBe(1);
+      ctx.clock.advance(HOUR_MS);
+    }
+    await smtp.close();
+    expect(await worker.runDue()).toBe(1);
+    const failed = await getEmail(ctx.deps.db, id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: EMAIL_MAX_ATTEMPTS });
+    expect(failed?.lastError).toMatch(/ECONNREFUSED/);
+    expect(await outboxHolds(STATUS_TOKEN)).toBe(false);
   });
 
   it('crash before sending: a worker that claimed the job and died is taken over once its lock expires', async () => {

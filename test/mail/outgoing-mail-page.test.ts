@@ -63,8 +63,8 @@ describe.each(engines())('outgoing mail pages on %s', (engine) => {
     }
   });
 
-  it('lists every email with its headers for an instance admin, and says SMTP is not configured', async () => {
-    const res = await (await signedIn(ctx, admin)).get('/admin/mail');
+  it('lists every email with its headers for an instance admin who is a member, and says SMTP is not configured', async () => {
+    const res = await (await signedIn(ctx, adminMember)).get('/admin/mail');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('EMBARGO_SMTP_URL is not set: messages are kept here, not sent');
     expect(res.body).toContain('[Widget] Report R-7KQ2-9XHD: acknowledged');
@@ -78,11 +78,45 @@ describe.each(engines())('outgoing mail pages on %s', (engine) => {
     );
   });
 
+  it("shows an instance admin who is not a member neither a project email's recipient nor its subject", async () => {
+    const list = await (await signedIn(ctx, admin)).get('/admin/mail');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(`/admin/mail/${projectMail}`);
+    expect(list.body).toContain('reporter-update');
+    expect(list.body).toContain('reporter or team member)');
+    expect(list.body).not.toContain('reporter@example.net');
+    expect(list.body).not.toContain('R-7KQ2-9XHD');
+    // Instance mail is theirs to read.
+    expect(list.body).toContain('[Embargo] Set up your account on localhost:8080');
+    expect(list.body).toContain('new.member@example.org');
+  });
+
+  it("hides an address quoted in a project email's last error from an instance admin who is not a member", async () => {
+    // Its own project, so the other tests' lists of project mail stay as they are.
+    const third = await makeProject(ctx.deps.db, ctx.clock, { name: 'Sprocket' });
+    const thirdAdmin = await makeUser(ctx.deps.db, ctx.clock, { isInstanceAdmin: true, project: third });
+    const bounced = await queue(ctx, updateEnvelope(third.id, { to: 'quoted@example.net' }));
+    await ctx.deps.db
+      .updateTable('outbound_emails')
+      .set({ last_error: '550 5.1.1 <quoted@example.net>: Recipient address rejected' })
+      .where('id', '=', bounced)
+      .execute();
+    for (const url of ['/admin/mail', `/admin/mail/${bounced}`]) {
+      const res = await (await signedIn(ctx, admin)).get(url);
+      expect(res.body).toContain('Recipient address rejected');
+      expect(res.body).not.toContain('quoted@example.net');
+      const member = await (await signedIn(ctx, thirdAdmin)).get(url);
+      expect(member.body).toContain('quoted@example.net');
+    }
+  });
+
   it('hides a project email body from an instance admin who is not a member, without auditing a view', async () => {
     const before = (await audits('mail.body.viewed')).length;
     const res = await (await signedIn(ctx, admin)).get(`/admin/mail/${projectMail}`);
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('[Widget] Report R-7KQ2-9XHD: acknowledged');
+    expect(res.body).toContain('reporter-update');
+    expect(res.body).not.toContain('R-7KQ2-9XHD');
+    expect(res.body).not.toContain('reporter@example.net');
     expect(res.body).toContain('only members of Widget can read it');
     expect(res.body).not.toContain('reproduced');
     expect(res.body).not.toContain(STATUS_TOKEN);
@@ -101,10 +135,12 @@ describe.each(engines())('outgoing mail pages on %s', (engine) => {
     expect(entry?.detail).not.toContain('reproduced');
   });
 
-  it('shows instance mail bodies (setup links) to instance admins and audits the view', async () => {
+  it('shows instance mail bodies to instance admins, setup tokens hidden, and audits the view', async () => {
     const res = await (await signedIn(ctx, admin)).get(`/admin/mail/${instanceMail}`);
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('/setup/SeTuPtOkEn0123456789abcdefghijkl');
+    expect(res.body).toContain('new.member@example.org');
+    expect(res.body).toContain('/setup/[hidden]');
+    expect(res.body).not.toContain('SeTuPtOkEn0123456789abcdefghijkl');
     const entry = (await audits('mail.body.viewed')).find((a) => a.subject_id === instanceMail);
     expect(entry).toMatchObject({ actor_user_id: admin.id, project_id: null });
   });

@@ -36,10 +36,10 @@ const actors = {
 } satisfies Record<string, Actor>;
 type ActorName = keyof typeof actors;
 
-/** The columns of each cell string, in order. */
+/** The columns of each cell string, in order. Both projects have an admin (see 'a project without an admin'). */
 const subjects = {
-  ownProject: { projectId: P, reportId: R1 },
-  anotherProject: { projectId: Q, reportId: R2 },
+  ownProject: { projectId: P, reportId: R1, projectHasAdmin: true },
+  anotherProject: { projectId: Q, reportId: R2, projectHasAdmin: true },
   instance: { projectId: null },
 } satisfies Record<string, Subject>;
 type SubjectName = keyof typeof subjects;
@@ -82,6 +82,18 @@ const expected = {
     reporterOfAnotherReport: none,
     userWithoutMembership: none,
     instanceAdminNotMember: all,
+    securityMemberHere: none,
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    system: all,
+  },
+  'project.members.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    // Need-to-know: an instance admin who could add members could add themselves and read reports.
+    instanceAdminNotMember: none,
     securityMemberHere: none,
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
@@ -177,7 +189,8 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
   const projectId = subjects[subject].projectId;
   if (projectId !== null && memberOf[actor] === projectId) return 'FORBIDDEN';
   const isUser = actors[actor].kind === 'user';
-  if (isUser && (projectId === null || action === 'project.manage')) return 'FORBIDDEN';
+  const settings = action === 'project.manage' || action === 'project.members.manage';
+  if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
 
@@ -194,7 +207,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(13);
+    expect(actions).toHaveLength(14);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {
@@ -220,6 +233,10 @@ describe('authorize, spelled out', () => {
     ['instanceAdminNotMember', 'report.read', 'ownProject', 'NOT_FOUND'],
     ['instanceAdminNotMember', 'project.audit.read', 'ownProject', 'NOT_FOUND'],
     ['instanceAdminNotMember', 'project.manage', 'ownProject', undefined],
+    ['instanceAdminNotMember', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
+    ['userWithoutMembership', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
+    ['securityMemberHere', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
+    ['adminHere', 'project.members.manage', 'ownProject', undefined],
     ['securityMemberHere', 'project.manage', 'ownProject', 'FORBIDDEN'],
     ['securityMemberHere', 'project.audit.read', 'ownProject', 'FORBIDDEN'],
     ['securityMemberHere', 'report.read', 'anotherProject', 'NOT_FOUND'],
@@ -236,5 +253,40 @@ describe('authorize, spelled out', () => {
     const reporter: Actor = { kind: 'reporter', reportId: R1, projectId: P };
     expect(can(reporter, 'report.status.read', { projectId: P, reportId: R3 })).toBe(false);
     expect(can(reporter, 'report.status.read', { projectId: P })).toBe(false);
+  });
+});
+
+describe('a project without an admin', () => {
+  // Recovery and bootstrap: while a project has no admin at all, an instance admin may choose its
+  // members (audited like any member change); nothing else changes for anyone.
+  const orphan: Subject = { projectId: P, reportId: R1, projectHasAdmin: false };
+  const mayChooseMembers: Record<ActorName, boolean> = {
+    anonymous: false,
+    reporterOfThisReport: false,
+    reporterOfAnotherReport: false,
+    userWithoutMembership: false,
+    instanceAdminNotMember: true,
+    securityMemberHere: false,
+    adminHere: true,
+    adminOfAnotherProject: false,
+    system: true,
+  };
+  it.each(actorNames)('project.members.manage for %s', (actor) => {
+    expect(can(actors[actor], 'project.members.manage', orphan)).toBe(mayChooseMembers[actor]);
+  });
+
+  it.each(actions.filter((a) => a !== 'project.members.manage'))('%s is as when the project has an admin', (action) => {
+    for (const actor of actorNames) {
+      expect(can(actors[actor], action, orphan)).toBe(can(actors[actor], action, subjects.ownProject));
+    }
+  });
+
+  it('fails closed when the route does not say whether the project has an admin', () => {
+    const unknown: Subject = { projectId: P };
+    expect(can(actors.instanceAdminNotMember, 'project.members.manage', unknown)).toBe(false);
+    expect(refusalOf(() => authorize(actors.instanceAdminNotMember, 'project.members.manage', unknown))).toBe(
+      'FORBIDDEN',
+    );
+    expect(can(actors.adminHere, 'project.members.manage', unknown)).toBe(true);
   });
 });

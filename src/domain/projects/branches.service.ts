@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { iso } from '../../clock.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 import type { Trx } from '../../db/types.js';
 import { DomainError } from '../../errors.js';
 import type { AuditInput } from '../audit/audit.service.js';
@@ -60,9 +61,9 @@ export async function addBranch(
 ): Promise<ReleaseBranch> {
   const name = validateBranchName(options.name);
   const endOfSupport = validateEndOfSupport(options.endOfSupport);
-  if (await findBranchRow(trx, { projectId: options.projectId, name })) {
-    throw new DomainError('CONFLICT', 'This project already has a branch with this name.', { field: 'name' });
-  }
+  const taken = () =>
+    new DomainError('CONFLICT', 'This project already has a branch with this name.', { field: 'name' });
+  if (await findBranchRow(trx, { projectId: options.projectId, name })) throw taken();
   const row = {
     id: newId(),
     project_id: options.projectId,
@@ -70,7 +71,12 @@ export async function addBranch(
     end_of_support: endOfSupport,
     created_at: iso(clock.now()),
   };
-  await insertBranchRow(trx, row);
+  try {
+    await insertBranchRow(trx, row);
+  } catch (err) {
+    // The same name added by someone else between the check above and this insert.
+    throw isUniqueViolation(err) ? taken() : err;
+  }
   const branch = toBranch(row);
   await audit(trx, clock, options.by, options.projectId, 'branch.added', branch);
   return branch;

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { iso } from '../../clock.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 import type { Trx } from '../../db/types.js';
 import { DomainError } from '../../errors.js';
 import type { ProjectRole } from '../../policies/actor.js';
@@ -61,12 +62,16 @@ export async function addMemberByEmail(
       },
     );
   }
-  if (await membershipRole(trx, options.projectId, user.id)) {
-    throw new DomainError('CONFLICT', 'This person is already a member; change their role instead.', {
-      field: 'email',
-    });
+  const already = () =>
+    new DomainError('CONFLICT', 'This person is already a member; change their role instead.', { field: 'email' });
+  if (await membershipRole(trx, options.projectId, user.id)) throw already();
+  try {
+    await addMember(trx, clock, { projectId: options.projectId, userId: user.id, role });
+  } catch (err) {
+    // Added by someone else between the check above and this insert. Not an idempotent success:
+    // on PostgreSQL the failed insert has aborted this transaction, and the roles may differ.
+    throw isUniqueViolation(err) ? already() : err;
   }
-  await addMember(trx, clock, { projectId: options.projectId, userId: user.id, role });
   await audit(trx, clock, options.by, { projectId: options.projectId, userId: user.id }, 'member.added', { role });
 }
 

@@ -69,6 +69,17 @@ export async function deleteMembership(db: DbOrTrx, projectId: string, userId: s
   await db.deleteFrom('memberships').where('project_id', '=', projectId).where('user_id', '=', userId).execute();
 }
 
+/** Whether the account belongs to any project, in any role. */
+export async function hasAnyMembership(db: DbOrTrx, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('project_id')
+    .where('user_id', '=', userId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Whether the project has an admin other than `userId`. */
 export async function hasOtherAdmin(db: DbOrTrx, projectId: string, userId: string): Promise<boolean> {
   const row = await db

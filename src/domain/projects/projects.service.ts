@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { iso } from '../../clock.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import { DomainError } from '../../errors.js';
 import type { ProjectRole } from '../../policies/actor.js';
@@ -83,7 +84,12 @@ export async function createProject(trx: Trx, clock: Clock, input: ProjectInput)
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('projects').values(row).execute();
+  try {
+    await trx.insertInto('projects').values(row).execute();
+  } catch (err) {
+    // Someone created the same slug between the check above and this insert.
+    throw isUniqueViolation(err) ? new DomainError('SLUG_TAKEN') : err;
+  }
   return toProject(row);
 }
 
@@ -148,14 +154,22 @@ export async function addMember(
     .execute();
 }
 
-export async function listMembers(db: DbOrTrx, projectId: string): Promise<Member[]> {
-  const rows = await db
+/**
+ * A project's members by name. `activeOnly` leaves out disabled accounts: what the team is told
+ * (new reports, replies) must not reach someone whose access was withdrawn.
+ */
+export async function listMembers(
+  db: DbOrTrx,
+  projectId: string,
+  options: { activeOnly?: boolean } = {},
+): Promise<Member[]> {
+  let q = db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
     .select(['users.id', 'users.email', 'users.name', 'users.away', 'memberships.role'])
-    .where('memberships.project_id', '=', projectId)
-    .orderBy('users.name')
-    .execute();
+    .where('memberships.project_id', '=', projectId);
+  if (options.activeOnly) q = q.where('users.disabled', '=', 0);
+  const rows = await q.orderBy('users.name').execute();
   return rows.map((r) => ({
     userId: r.id,
     email: r.email,

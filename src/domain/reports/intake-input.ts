@@ -38,8 +38,10 @@ export const LIMITS = {
 } as const;
 
 const CREDITS: readonly CreditPreference[] = ['name', 'anonymous', 'none'];
-// Deliberately plain: one @, no spaces, quotes, brackets or line breaks (it goes into mail headers).
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)+$/;
+// Deliberately plain: one @, no spaces, quotes, brackets or line breaks (it goes into mail headers),
+// and none of the URL syntax `? & = % / \ #` (it goes into the team's mailto: links, where
+// `x@a.org?bcc=spy%40b.org` would copy someone else on the team's answer). `+` and dots are fine.
+const EMAIL = /^[^\s@<>()[\]\\,;:"?&=%/#]+@[^\s@<>()[\]\\,;:".?&=%/#]+(\.[^\s@<>()[\]\\,;:".?&=%/#]+)+$/;
 
 function invalid(field: string, message: string): never {
   throw new DomainError('VALIDATION_FAILED', message, { field });

@@ -121,7 +121,7 @@ export async function submitReport(
       },
     });
   }
-  for (const member of await listMembers(trx, project.id)) {
+  for (const member of await listMembers(trx, project.id, { activeOnly: true })) {
     await queueEmail(trx, deps, {
       to: member.email,
       projectId: project.id,

@@ -1,4 +1,4 @@
-import { iso } from '../../clock.js';
+import { HOUR_MS, iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -7,6 +7,7 @@ import type { Actor } from '../../policies/actor.js';
 import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { hashToken } from '../ids.js';
+import { addressKey, hit } from '../instance/rate-limit.service.js';
 import type { Project } from '../projects/projects.js';
 import { getProjectById, listMembers } from '../projects/projects.service.js';
 import { type AttachmentInput, checkAttachments } from './attachments.js';
@@ -76,6 +77,33 @@ export async function readReporterAttachment(db: DbOrTrx, report: Report, attach
   return file;
 }
 
+/**
+ * Counts one reply against the report's and the sender's hourly allowance, or RATE_LIMITED: every
+ * reply is stored (with up to 50 MB of files) and emailed to every member, so a status link must
+ * not be a way to fill the disk or the team's mailboxes. Counted in the caller's transaction, so
+ * a refused reply uses up nothing.
+ */
+async function spendReplyAllowance(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  report: Report,
+  origin: RequestOrigin,
+): Promise<void> {
+  const { perReportPerHour, perAddressPerHour } = deps.config.replies;
+  const rules = [{ bucket: `reply:report:${report.id}`, limit: perReportPerHour, windowMs: HOUR_MS }];
+  if (origin.ip) {
+    rules.push({ bucket: `reply:address:${addressKey(origin.ip)}`, limit: perAddressPerHour, windowMs: HOUR_MS });
+  }
+  for (const rule of rules) {
+    const result = await hit(trx, deps.clock, rule);
+    if (!result.allowed) {
+      throw new DomainError('RATE_LIMITED', 'Too many messages for now; please try again later.', {
+        retryAfterSeconds: result.retryAfterSeconds,
+      });
+    }
+  }
+}
+
 export interface ReporterMessageInput {
   token: string;
   body: string;
@@ -97,6 +125,7 @@ export async function addReporterMessage(
   if (report.status === 'closed' && report.closeReason === 'spam') throw new DomainError('REPLIES_CLOSED');
   const body = requiredText('body', 'A message', input.body, LIMITS.message);
   const files = checkAttachments(deps.config, input.attachments ?? []);
+  await spendReplyAllowance(trx, deps, report, input.origin);
 
   const at = iso(deps.clock.now());
   const entryId = await insertEntry(trx, {
@@ -141,7 +170,7 @@ export async function addReporterMessage(
     detail: { trackingId: report.trackingId, attachments: files.length, from, to },
   });
   const project = await projectOf(trx, report);
-  for (const member of await listMembers(trx, project.id)) {
+  for (const member of await listMembers(trx, project.id, { activeOnly: true })) {
     await queueEmail(trx, deps, {
       to: member.email,
       projectId: project.id,

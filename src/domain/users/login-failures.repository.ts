@@ -1,26 +1,35 @@
 import type { DbOrTrx } from '../../db/types.js';
 import { newId } from '../ids.js';
 
+/** Inserts a failure row and returns its id. */
 export async function insertLoginFailure(
   db: DbOrTrx,
   row: { emailKey: string; ip: string; at: string },
-): Promise<void> {
-  await db.insertInto('login_failures').values({ id: newId(), email: row.emailKey, ip: row.ip, at: row.at }).execute();
+): Promise<string> {
+  const id = newId();
+  await db.insertInto('login_failures').values({ id, email: row.emailKey, ip: row.ip, at: row.at }).execute();
+  return id;
+}
+
+export async function deleteLoginFailure(db: DbOrTrx, id: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('id', '=', id).execute();
 }
 
 /**
  * The times of the most recent failures since `since` for one account key or one address, newest
- * first; at most `limit` of them (enough to decide and to compute when the oldest one ages out).
+ * first, other than the asking attempt's own row; at most `limit` of them (enough to decide and to
+ * compute when the oldest one ages out).
  */
 export async function recentFailureTimes(
   db: DbOrTrx,
-  filter: { column: 'email' | 'ip'; value: string; since: string; limit: number },
+  filter: { column: 'email' | 'ip'; value: string; since: string; limit: number; exceptId: string },
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('login_failures')
     .select('at')
     .where(filter.column, '=', filter.value)
     .where('at', '>', filter.since)
+    .where('id', '!=', filter.exceptId)
     .orderBy('at', 'desc')
     .limit(filter.limit)
     .execute();

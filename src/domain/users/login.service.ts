@@ -1,5 +1,5 @@
 import { addMs, iso, MINUTE_MS } from '../../clock.js';
-import type { DbOrTrx, Trx } from '../../db/types.js';
+import type { Db, DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
 import { type Actor, anonymous } from '../../policies/actor.js';
@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { hashToken } from '../ids.js';
 import {
   clearFailuresOf,
+  deleteLoginFailure,
   insertLoginFailure,
   purgeFailuresBefore,
   recentFailureTimes,
@@ -30,8 +31,8 @@ export interface LoginInput {
 }
 
 /**
- * A failed sign-in is a result, not a throw: the caller must commit the transaction so the failure
- * row (which throttles the next attempts) and its audit entry are kept, then throw `error`.
+ * A failed sign-in is a result, not a throw: the caller must commit the transaction so the audit
+ * entry (and the removal of a throttled attempt's row) are kept, then throw `error`.
  */
 export type LoginResult = { ok: true; token: string; user: User } | { ok: false; error: DomainError };
 
@@ -43,11 +44,15 @@ function emailKey(email: string): string {
   return hashToken(`login:${normaliseEmail(email)}`);
 }
 
-/** Seconds until the attempt may be retried, or undefined when not throttled. Shared by all processes via the table. */
+/**
+ * Seconds until the attempt may be retried, or undefined when not throttled: the failures other
+ * than this attempt's own row must stay under the limit. Shared by all processes via the table.
+ */
 async function throttledFor(
   db: DbOrTrx,
   deps: LoginDeps,
   key: { email: string; ip: string },
+  attemptId: string,
 ): Promise<number | undefined> {
   const max = deps.config.login.maxFailures;
   // 0 turns throttling off (EMBARGO_LOGIN_MAX_FAILURES=0), for instances behind their own limiter.
@@ -60,7 +65,7 @@ async function throttledFor(
     ['email', key.email, max],
     ['ip', key.ip, max * IP_FACTOR],
   ] as const) {
-    const times = await recentFailureTimes(db, { column, value, since, limit });
+    const times = await recentFailureTimes(db, { column, value, since, limit, exceptId: attemptId });
     // The limit-th newest failure is the one whose ageing out brings the count back under the limit.
     const oldest = times[limit - 1];
     if (oldest !== undefined) waits.push(Date.parse(oldest) + windowMs - now.getTime());
@@ -73,6 +78,8 @@ async function throttledFor(
 export interface LoginCheck {
   key: { email: string; ip: string };
   origin: RequestOrigin;
+  /** This attempt's row in login_failures, committed before anything was counted. */
+  attemptId: string;
   verdict:
     | { kind: 'throttled'; retryAfterSeconds: number }
     | { kind: 'failed'; userId: string | null; reason: string }
@@ -80,15 +87,22 @@ export interface LoginCheck {
 }
 
 /**
- * Step one, outside any transaction: the throttle and the password. scrypt takes tens of
- * milliseconds and must not hold a transaction meanwhile (on SQLite that is the only connection).
+ * Step one, outside any transaction: the throttle and the password. The attempt is first stored
+ * as a failure and committed, then the failures are counted: so simultaneous attempts, in this
+ * process or another, each count the ones that came before, and of any burst at most
+ * maxFailures reach the password check. completeLogin removes the row unless the attempt failed.
+ * scrypt takes tens of milliseconds and must not hold a transaction meanwhile (on SQLite that is
+ * the only connection).
  */
-export async function checkLogin(db: DbOrTrx, deps: LoginDeps, input: LoginInput): Promise<LoginCheck> {
+export async function checkLogin(db: Db, deps: LoginDeps, input: LoginInput): Promise<LoginCheck> {
+  // Inside a transaction the row would be invisible to other processes until too late.
+  if (db.isTransaction) throw new Error('checkLogin must run outside a transaction');
   const email = normaliseEmail(input.email);
   const key = { email: emailKey(email), ip: input.origin.ip ?? 'unknown' };
-  const check = (verdict: LoginCheck['verdict']): LoginCheck => ({ key, origin: input.origin, verdict });
+  const attemptId = await insertLoginFailure(db, { emailKey: key.email, ip: key.ip, at: iso(deps.clock.now()) });
+  const check = (verdict: LoginCheck['verdict']): LoginCheck => ({ key, origin: input.origin, attemptId, verdict });
 
-  const retryAfterSeconds = await throttledFor(db, deps, key);
+  const retryAfterSeconds = await throttledFor(db, deps, key, attemptId);
   if (retryAfterSeconds !== undefined) return check({ kind: 'throttled', retryAfterSeconds });
 
   // No stored address is longer than 254 characters (validateEmail); longer input is not looked up.
@@ -107,14 +121,20 @@ export async function checkLogin(db: DbOrTrx, deps: LoginDeps, input: LoginInput
   return check(reason ? { kind: 'failed', userId: row.id, reason } : { kind: 'ok', user: toUser(row) });
 }
 
-/** Step two, in a transaction: records the failure (which throttles the next attempts) or opens the session. */
+/**
+ * Step two, in a transaction: keeps the attempt's failure row (which throttles the next attempts)
+ * when the password check failed, or removes it and opens the session.
+ */
 export async function completeLogin(trx: Trx, deps: LoginDeps, check: LoginCheck): Promise<LoginResult> {
   const { verdict, key, origin } = check;
   if (verdict.kind !== 'ok') {
     const now = deps.clock.now();
     if (verdict.kind === 'failed') {
-      await insertLoginFailure(trx, { emailKey: key.email, ip: key.ip, at: iso(now) });
       await purgeFailuresBefore(trx, iso(addMs(now, -deps.config.login.windowMinutes * MINUTE_MS)));
+    } else {
+      // A refused attempt checked no password: counting it would keep an account under attack
+      // throttled for as long as the attack lasts.
+      await deleteLoginFailure(trx, check.attemptId);
     }
     await recordAudit(trx, deps.clock, {
       actor: anonymous,
@@ -134,6 +154,7 @@ export async function completeLogin(trx: Trx, deps: LoginDeps, check: LoginCheck
   }
 
   const { user } = verdict;
+  // The attempt's own row carries the account key, so it goes with the account's failures.
   await clearFailuresOf(trx, key.email);
   const token = await createSession(trx, deps.clock, { userId: user.id, days: deps.config.sessionDays, origin });
   await recordAudit(trx, deps.clock, {
@@ -147,9 +168,10 @@ export async function completeLogin(trx: Trx, deps: LoginDeps, check: LoginCheck
   return { ok: true, token, user };
 }
 
-/** Both steps in the caller's transaction, for callers that hold one anyway (the CLI, tests). */
-export async function login(trx: Trx, deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
-  return completeLogin(trx, deps, await checkLogin(trx, deps, input));
+/** Both steps: the check outside any transaction, then the outcome in one. */
+export async function login(db: Db, deps: LoginDeps, input: LoginInput): Promise<LoginResult> {
+  const check = await checkLogin(db, deps, input);
+  return db.transaction().execute((trx) => completeLogin(trx, deps, check));
 }
 
 /** Ends the session of this cookie token. */

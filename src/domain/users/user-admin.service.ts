@@ -6,6 +6,7 @@ import { queueEmail } from '../../mail/outbox.js';
 import type { Actor } from '../../policies/actor.js';
 import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { hasAnyMembership } from '../projects/projects.repository.js';
 import { accountSetupLink, type SetupLink } from './setup.service.js';
 import type { User } from './users.js';
 import { findUserRowById, toUser } from './users.repository.js';
@@ -62,19 +63,21 @@ export async function inviteUser(
 
 /**
  * A fresh setup link for an account still waiting for its password (the old link stops working),
- * mailed and returned. Never for an account with a password: the admin sees the link, and could
- * then sign in as that person and read their projects' reports.
+ * always mailed. It is returned for the admin to hand over only while the account belongs to no
+ * project (`link` is null otherwise): whoever uses the link signs in as that person, and a member
+ * reads their projects' reports, which are need-to-know. Never for an account with a password.
  */
 export async function resendSetupLink(
   trx: Trx,
   deps: AdminDeps,
   input: { by: ActedBy; userId: string },
-): Promise<{ user: User; link: SetupLink }> {
+): Promise<{ user: User; link: SetupLink | null }> {
   const user = await requireUserById(trx, input.userId);
   if (user.hasPassword) throw new DomainError('CONFLICT', 'This account already has a password.');
   const link = await sendSetupLink(trx, deps, user);
-  await audit(trx, deps, input.by, 'user.setup_link_issued', user.id);
-  return { user, link };
+  const shown = !(await hasAnyMembership(trx, user.id));
+  await audit(trx, deps, input.by, 'user.setup_link_issued', user.id, { shown });
+  return { user, link: shown ? link : null };
 }
 
 export async function setUserDisabled(

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { iso } from '../../clock.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import { DomainError } from '../../errors.js';
 import { newId } from '../ids.js';
@@ -49,7 +50,12 @@ export async function createUser(trx: Trx, clock: Clock, input: CreateUserInput)
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('users').values(row).execute();
+  try {
+    await trx.insertInto('users').values(row).execute();
+  } catch (err) {
+    // Someone created the same address between the check above and this insert.
+    throw isUniqueViolation(err) ? new DomainError('EMAIL_TAKEN') : err;
+  }
   return toUser(row);
 }
 

@@ -131,6 +131,10 @@ export function statusApi(deps: Deps) {
       '/api/v1/status/:token/messages',
       {
         bodyLimit: attachmentBodyLimit(deps.config),
+        // A wrong link is refused before its body (up to ~70 MB of base64) is read.
+        onRequest: async (request) => {
+          await reportForToken(deps.db, request.params.token);
+        },
         schema: {
           summary: 'Write to the security team',
           tags: ['status'],
@@ -138,7 +142,7 @@ export function statusApi(deps: Deps) {
           body: NewMessage,
           response: {
             201: Type.Object({ entryId: Type.String(), status: StatusSchema }),
-            ...errors(400, 404, 409, 413, 415),
+            ...errors(400, 404, 409, 413, 415, 429),
           },
         },
       },

@@ -20,7 +20,17 @@ export function AdminNav() {
   );
 }
 
-export function NewLink({ user, link }: { user: User; link: SetupLink }) {
+export function NewLink({ user, link }: { user: User; link: SetupLink | null }) {
+  if (!link) {
+    return (
+      <div class="notice" data-setup-link-mailed>
+        <p>
+          A new setup link was emailed to <strong>{user.email}</strong>. It is not shown here: this account belongs to a
+          project, so only its owner may hold the link.
+        </p>
+      </div>
+    );
+  }
   return (
     <div class="notice" data-setup-link>
       <p>
@@ -38,7 +48,7 @@ export interface UsersProps {
   csrf: string;
   users: User[];
   meId: string;
-  created?: { user: User; link: SetupLink };
+  created?: { user: User; link: SetupLink | null };
   error?: DomainError;
   values?: Values;
 }

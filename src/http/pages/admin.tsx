@@ -103,7 +103,7 @@ export function adminPages(deps: Deps) {
     // One handler per button, each a POST with the CSRF field; the result shows on the users page.
     const userAction = (
       path: string,
-      run: (request: FastifyRequest, userId: string) => Promise<{ user: User; link: SetupLink } | undefined>,
+      run: (request: FastifyRequest, userId: string) => Promise<{ user: User; link: SetupLink | null } | undefined>,
     ) =>
       app.post<{ Params: { id: string } }>(`/admin/users/:id/${path}`, async (request, reply) => {
         try {

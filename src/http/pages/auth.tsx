@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { checkLogin, completeLogin, logout } from '../../domain/users/login.service.js';
+import { login, logout } from '../../domain/users/login.service.js';
 import { MIN_PASSWORD_LENGTH } from '../../domain/users/password.js';
 import { deleteSession } from '../../domain/users/sessions.service.js';
 import { consumeSetupToken, inspectSetupToken, type SetupTokenInfo } from '../../domain/users/setup.service.js';
@@ -121,10 +121,9 @@ export function authPages(deps: Deps) {
       const email = field(request.body, 'email');
       const next = safeNext(field(request.body, 'next'));
       const input = { email, password: field(request.body, 'password'), origin: request.origin };
-      // The password is checked before the transaction opens; the transaction then commits on
-      // failure too, since the failure row is what throttles the next attempt.
-      const check = await checkLogin(deps.db, deps, input);
-      const result = await deps.db.transaction().execute((trx) => completeLogin(trx, deps, check));
+      // The attempt is recorded and the password checked before the transaction opens; the
+      // transaction then commits on failure too, with the audit entry of the refusal.
+      const result = await login(deps.db, deps, input);
       if (!result.ok) {
         if (wantsJson(request)) throw result.error;
         const retry = result.error.details?.retryAfterSeconds;

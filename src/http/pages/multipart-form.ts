@@ -1,6 +1,28 @@
-import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
 import type { AttachmentInput } from '../../domain/reports/attachments.js';
 import { DomainError } from '../../errors.js';
+
+/**
+ * Makes the routes of one module (and no other) accept multipart/form-data. Call it inside an
+ * encapsulated route module: with attachFieldsToBody the whole body (files included, up to the
+ * limits below) is read in preValidation, before the CSRF check and the handler, so only the
+ * routes that take uploads may do it; everywhere else a multipart body is refused unread (415).
+ */
+export async function acceptMultipart(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: {
+      fileSize: config.intake.maxAttachmentBytes,
+      files: config.intake.maxAttachments,
+      fields: 40,
+      fieldSize: 1024 * 1024,
+      parts: 60,
+    },
+    throwFileSizeLimit: true,
+  });
+}
 
 /** A browser form's text fields and files, whatever encoding it came in. */
 export interface SubmittedForm {

@@ -9,6 +9,7 @@ import type { OutboundEmail } from '../../mail/outbound-email.js';
 import { type EmailCursor, forDisplay, getEmail, listEmails, retryFailedEmail } from '../../mail/outbox.js';
 import { authorize, can } from '../../policies/policy.js';
 import { CsrfField } from '../views/layout.js';
+import { requireSignIn } from './require-user.js';
 
 const PAGE_SIZE = 100;
 const PROJECT_PAGE_SIZE = 50;
@@ -33,6 +34,24 @@ function olderLink(base: string, emails: OutboundEmail[], pageSize: number): str
 
 function when(isoText: string | null): string {
   return isoText ? `${isoText.slice(0, 16).replace('T', ' ')} UTC` : '';
+}
+
+// Who wrote to which project is confidential to the project: without `mail.body.read` (an instance
+// admin who is not a member) the recipient and the subject (project name and tracking id) are
+// hidden, and so are addresses in the last error, which SMTP servers often quote ("550 <a@b>: ...").
+const HIDDEN_TO = "(a project's reporter or team member)";
+const HIDDEN_SUBJECT = '(project mail: subject hidden)';
+const ADDRESS_LIKE = /[^\s<>()@"',;:]+@[^\s<>()@"',;:]+/g;
+
+/** The email as an instance admin may see its headers: recipient and subject hidden unless `readable`. */
+function headersShown(email: OutboundEmail, readable: boolean): OutboundEmail {
+  if (readable) return email;
+  return {
+    ...email,
+    to: HIDDEN_TO,
+    subject: HIDDEN_SUBJECT,
+    lastError: email.lastError?.replace(ADDRESS_LIKE, '(address hidden)') ?? null,
+  };
 }
 
 function StatusBadge({ email }: { email: OutboundEmail }) {
@@ -159,17 +178,21 @@ function MailDetail(props: {
 export function outgoingMailPages(deps: Deps) {
   return async (root: FastifyInstance): Promise<void> => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('preHandler', requireSignIn);
 
     app.get('/admin/mail', { schema: { querystring: ListQuery } }, async (request, reply) => {
       authorize(request.actor, 'instance.manage', { projectId: null });
       const emails = await listEmails(deps.db, { limit: PAGE_SIZE, before: parseCursor(request.query.before) });
+      const shown = emails.map((e) =>
+        headersShown(e, can(request.actor, 'mail.body.read', { projectId: e.projectId })),
+      );
       const projects = new Map((await listProjects(deps.db)).map((p) => [p.id, p.name]));
       const older = olderLink('/admin/mail', emails, PAGE_SIZE);
       return reply.page(
         <section>
           <h1>Outgoing mail</h1>
           <SmtpBanner stored={deps.mail.kind === 'stored'} />
-          <MailTable emails={emails} projects={projects} />
+          <MailTable emails={shown} projects={projects} />
           {older ? (
             <p>
               <a href={older}>Older mail</a>
@@ -201,7 +224,7 @@ export function outgoingMailPages(deps: Deps) {
       }
       return reply.page(
         <MailDetail
-          email={email}
+          email={headersShown(email, bodyVisible)}
           from={deps.config.mailFrom}
           projectName={projectName}
           bodyVisible={bodyVisible}

@@ -164,23 +164,30 @@ export function MembersPage(props: {
   csrf: string;
   project: Project;
   members: Member[];
+  /** Whether the viewer may change members (the project's admins; instance admins only while it has none). */
+  canChange: boolean;
   values?: Values;
   error?: DomainError;
 }) {
-  const { csrf, project, values = {}, error } = props;
+  const { csrf, project, canChange, values = {}, error } = props;
   const base = `/p/${project.slug}/settings/members`;
   return (
     <section>
       <SettingsNav project={project} />
       <h1>{project.name}: members</h1>
       <ErrorNotice error={error} />
+      {canChange ? null : (
+        <p class="muted" data-members-readonly>
+          Only the project's admins add, change and remove its members.
+        </p>
+      )}
       <table>
         <thead>
           <tr>
             <th>Name</th>
             <th>Email</th>
             <th>Role</th>
-            <th>Remove</th>
+            {canChange ? <th>Remove</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -189,43 +196,53 @@ export function MembersPage(props: {
               <td>{m.name}</td>
               <td>{m.email}</td>
               <td>
-                <form method="post" action={`${base}/${m.userId}/role`} class="row">
-                  <CsrfField token={csrf} />
-                  <RoleSelect value={m.role} />
-                  <button type="submit" class="secondary">
-                    Change
-                  </button>
-                </form>
+                {canChange ? (
+                  <form method="post" action={`${base}/${m.userId}/role`} class="row">
+                    <CsrfField token={csrf} />
+                    <RoleSelect value={m.role} />
+                    <button type="submit" class="secondary">
+                      Change
+                    </button>
+                  </form>
+                ) : (
+                  m.role
+                )}
               </td>
-              <td>
-                <form method="post" action={`${base}/${m.userId}/remove`} class="inline">
-                  <CsrfField token={csrf} />
-                  <button type="submit" class="secondary danger">
-                    Remove
-                  </button>
-                </form>
-              </td>
+              {canChange ? (
+                <td>
+                  <form method="post" action={`${base}/${m.userId}/remove`} class="inline">
+                    <CsrfField token={csrf} />
+                    <button type="submit" class="secondary danger">
+                      Remove
+                    </button>
+                  </form>
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>
       </table>
-      <h2>Add a member</h2>
-      <p class="muted">The person needs an account on this instance; an instance admin creates accounts.</p>
-      <form method="post" action={base}>
-        <CsrfField token={csrf} />
-        <label for="email">Email address</label>
-        <input
-          id="email"
-          type="email"
-          name="email"
-          value={values.email ?? ''}
-          required
-          aria-invalid={invalidIf(error, 'email')}
-        />
-        <label for="role">Role</label>
-        <RoleSelect id="role" value={values.role ?? 'security'} />
-        <button type="submit">Add member</button>
-      </form>
+      {canChange ? (
+        <>
+          <h2>Add a member</h2>
+          <p class="muted">The person needs an account on this instance; an instance admin creates accounts.</p>
+          <form method="post" action={base}>
+            <CsrfField token={csrf} />
+            <label for="email">Email address</label>
+            <input
+              id="email"
+              type="email"
+              name="email"
+              value={values.email ?? ''}
+              required
+              aria-invalid={invalidIf(error, 'email')}
+            />
+            <label for="role">Role</label>
+            <RoleSelect id="role" value={values.role ?? 'security'} />
+            <button type="submit">Add member</button>
+          </form>
+        </>
+      ) : null}
     </section>
   );
 }

@@ -3,10 +3,10 @@ import type { Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { addBranch, removeBranch, updateBranch } from '../../domain/projects/branches.service.js';
 import { addMemberByEmail, removeMember, setMemberRole } from '../../domain/projects/members.service.js';
-import type { Project } from '../../domain/projects/projects.js';
+import type { Member, Project } from '../../domain/projects/projects.js';
 import { listBranches, listMembers, requireProject, updateProject } from '../../domain/projects/projects.service.js';
 import type { DomainError } from '../../errors.js';
-import { authorize } from '../../policies/policy.js';
+import { authorize, can, type Subject } from '../../policies/policy.js';
 import { requireUser } from '../plugins/auth.js';
 import { field, formFailure, wholeNumber } from './forms.js';
 import { BranchesPage, MembersPage, SettingsForm, settingsValues, type Values } from './project-settings-views.js';
@@ -16,7 +16,15 @@ import { requireSignIn } from './require-user.js';
 type Params = { slug: string; id?: string; userId?: string };
 type Req = FastifyRequest<{ Params: Params }>;
 
-/** A project's settings, release branches and members, for its admins (and instance admins). */
+/** What the members' policy needs to know: whether the project has an admin (enabled or not). */
+function membersSubject(project: Project, members: Member[]): Subject {
+  return { projectId: project.id, projectHasAdmin: members.some((m) => m.role === 'admin') };
+}
+
+/**
+ * A project's settings and release branches, for its admins and instance admins; its members list
+ * too, but only the project's admins change members (instance admins only while it has no admin).
+ */
 export function projectSettingsPages(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook('preHandler', requireSignIn);
@@ -25,6 +33,16 @@ export function projectSettingsPages(deps: Deps) {
     const managed = async (request: Req): Promise<Project> => {
       const project = await requireProject(deps.db, request.params.slug);
       authorize(request.actor, 'project.manage', { projectId: project.id });
+      return project;
+    };
+    /** The project of the URL, once the actor may change its members. */
+    const membersManaged = async (request: Req): Promise<Project> => {
+      const project = await managed(request);
+      authorize(
+        request.actor,
+        'project.members.manage',
+        membersSubject(project, await listMembers(deps.db, project.id)),
+      );
       return project;
     };
     const by = (request: FastifyRequest) => ({ actor: request.actor, origin: request.origin });
@@ -56,12 +74,14 @@ export function projectSettingsPages(deps: Deps) {
       project: Project,
       extra: { values?: Values; error?: DomainError } = {},
       s?: number,
-    ) =>
-      reply.page(
+    ) => {
+      const members = await listMembers(deps.db, project.id);
+      return reply.page(
         <MembersPage
           csrf={request.csrfToken()}
           project={project}
-          members={await listMembers(deps.db, project.id)}
+          members={members}
+          canChange={can(request.actor, 'project.members.manage', membersSubject(project, members))}
           {...extra}
         />,
         {
@@ -69,6 +89,7 @@ export function projectSettingsPages(deps: Deps) {
           ...status(s),
         },
       );
+    };
 
     app.get<{ Params: Params }>('/p/:slug/settings', async (request, reply) => {
       const project = await managed(request);
@@ -115,9 +136,13 @@ export function projectSettingsPages(deps: Deps) {
 
     /** Runs a branch or member change, then back to its page; a refusal re-renders the page with the message. */
     const change =
-      (page: typeof branchesPage, run: (request: Req, project: Project) => Promise<string>) =>
+      (
+        page: typeof branchesPage,
+        guard: (request: Req) => Promise<Project>,
+        run: (request: Req, project: Project) => Promise<string>,
+      ) =>
       async (request: Req, reply: FastifyReply) => {
-        const project = await managed(request);
+        const project = await guard(request);
         const values: Values = Object.fromEntries(
           ['name', 'endOfSupport', 'email', 'role'].map((n) => [n, field(request.body, n)]),
         );
@@ -132,7 +157,7 @@ export function projectSettingsPages(deps: Deps) {
 
     app.post<{ Params: Params }>(
       '/p/:slug/settings/branches',
-      change(branchesPage, async (request, project) => {
+      change(branchesPage, managed, async (request, project) => {
         await tx((trx) =>
           addBranch(trx, deps.clock, {
             by: by(request),
@@ -146,7 +171,7 @@ export function projectSettingsPages(deps: Deps) {
     );
     app.post<{ Params: Params }>(
       '/p/:slug/settings/branches/:id',
-      change(branchesPage, async (request, project) => {
+      change(branchesPage, managed, async (request, project) => {
         const branchId = request.params.id ?? '';
         await tx((trx) =>
           updateBranch(trx, deps.clock, {
@@ -161,7 +186,7 @@ export function projectSettingsPages(deps: Deps) {
     );
     app.post<{ Params: Params }>(
       '/p/:slug/settings/branches/:id/remove',
-      change(branchesPage, async (request, project) => {
+      change(branchesPage, managed, async (request, project) => {
         const branchId = request.params.id ?? '';
         await tx((trx) => removeBranch(trx, deps.clock, { by: by(request), projectId: project.id, branchId }));
         return `/p/${project.slug}/settings/branches`;
@@ -173,7 +198,7 @@ export function projectSettingsPages(deps: Deps) {
     );
     app.post<{ Params: Params }>(
       '/p/:slug/settings/members',
-      change(membersPage, async (request, project) => {
+      change(membersPage, membersManaged, async (request, project) => {
         await tx((trx) =>
           addMemberByEmail(trx, deps.clock, {
             by: by(request),
@@ -187,7 +212,7 @@ export function projectSettingsPages(deps: Deps) {
     );
     app.post<{ Params: Params }>(
       '/p/:slug/settings/members/:userId/role',
-      change(membersPage, async (request, project) => {
+      change(membersPage, membersManaged, async (request, project) => {
         const userId = request.params.userId ?? '';
         await tx((trx) =>
           setMemberRole(trx, deps.clock, {
@@ -203,7 +228,7 @@ export function projectSettingsPages(deps: Deps) {
     );
     app.post<{ Params: Params }>(
       '/p/:slug/settings/members/:userId/remove',
-      change(membersPage, async (request, project) => {
+      change(membersPage, membersManaged, async (request, project) => {
         const userId = request.params.userId ?? '';
         await tx((trx) => removeMember(trx, deps.clock, { by: by(request), projectId: project.id, userId }));
         return userId === requireUser(request).userId ? '/projects' : `/p/${project.slug}/settings/members`;

@@ -6,7 +6,7 @@ import { statusUrl } from '../../domain/reports/links.js';
 import { DomainError, type ErrorCode } from '../../errors.js';
 import { authorize } from '../../policies/policy.js';
 import { statusOf } from '../plugins/errors.js';
-import { optional, readSubmittedForm } from './multipart-form.js';
+import { acceptMultipart, optional, readSubmittedForm } from './multipart-form.js';
 import { Confirmation, type FormValues, ReportForm, TEXT_FIELDS } from './report-form-view.js';
 
 /** Errors the reporter can fix on the form itself; they see it again with their text kept. */
@@ -20,6 +20,8 @@ const FORM_ERRORS: readonly ErrorCode[] = [
 /** The public report form: GET shows it, POST files the report and shows the private link once. */
 export function reportFormPages(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
+    await acceptMultipart(app, deps.config);
+
     app.get<{ Params: { slug: string } }>('/p/:slug/report', async (request, reply) => {
       const project = await requireProject(deps.db, request.params.slug);
       authorize(request.actor, 'report.submit', { projectId: project.id });

@@ -12,7 +12,7 @@ import { DomainError, type ErrorCode } from '../../errors.js';
 import { authorize } from '../../policies/policy.js';
 import { statusOf } from '../plugins/errors.js';
 import { sendAttachment } from './download.js';
-import { readSubmittedForm } from './multipart-form.js';
+import { acceptMultipart, readSubmittedForm } from './multipart-form.js';
 import { StatusPage } from './status-view.js';
 
 /** Errors shown on the status page itself, with the reporter's draft kept. */
@@ -21,9 +21,11 @@ const REPLY_ERRORS: readonly ErrorCode[] = [
   'PAYLOAD_TOO_LARGE',
   'TOO_MANY_ATTACHMENTS',
   'REPLIES_CLOSED',
+  'RATE_LIMITED',
 ];
 
-type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+type TokenRoute = { Params: { token: string } };
+type TokenRequest = FastifyRequest<TokenRoute>;
 
 function render(
   request: TokenRequest,
@@ -44,6 +46,8 @@ function render(
  */
 export function statusPages(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
+    await acceptMultipart(app, deps.config);
+
     app.get<{ Params: { token: string } }>('/status/:token', async (request, reply) => {
       const view = await getReporterView(deps.db, request.params.token);
       const subject = { projectId: view.report.projectId, reportId: view.report.id };
@@ -51,7 +55,12 @@ export function statusPages(deps: Deps) {
       return render(request, reply, view);
     });
 
-    app.post<{ Params: { token: string } }>('/status/:token/messages', async (request, reply) => {
+    // A wrong link is refused before its body (up to 50 MB of files) is read.
+    const knownToken = async (request: TokenRequest) => {
+      await reportForToken(deps.db, request.params.token);
+    };
+
+    app.post<TokenRoute>('/status/:token/messages', { onRequest: knownToken }, async (request, reply) => {
       const { token } = request.params;
       const before = await getReporterView(deps.db, token);
       const subject = { projectId: before.report.projectId, reportId: before.report.id };
@@ -67,6 +76,8 @@ export function statusPages(deps: Deps) {
           );
       } catch (err) {
         if (!(err instanceof DomainError) || !REPLY_ERRORS.includes(err.code)) throw err;
+        const retry = err.details?.retryAfterSeconds;
+        if (typeof retry === 'number') reply.header('retry-after', String(retry));
         return render(request, reply, before, { error: { code: err.code, message: err.message }, draft });
       }
       deps.wakeWorker();

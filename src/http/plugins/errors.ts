@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUniqueViolation } from '../../db/dialect.js';
 import { DomainError, type ErrorCode, errorCatalogue } from '../../errors.js';
 import { ErrorPage } from '../views/error-page.js';
 
@@ -30,8 +31,13 @@ export const statusOf: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** Fastify's own error codes that are the client's fault, mapped into the catalogue. */
+/**
+ * Fastify's own error codes that are the client's fault, mapped into the catalogue; and a unique
+ * violation a service did not translate itself (two simultaneous requests creating the same thing),
+ * which is a conflict, not a server fault. The driver's message names tables: it is not echoed.
+ */
 function fromFastify(err: FastifyError): DomainError | undefined {
+  if (isUniqueViolation(err)) return new DomainError('CONFLICT');
   if (err.validation) {
     const first = err.validation[0];
     const field =

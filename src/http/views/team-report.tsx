@@ -14,6 +14,16 @@ import { when } from './time.js';
 
 // The read-only parts of the team's report page: the report's fields, its timeline and its files.
 
+/**
+ * A mailto: link to exactly this address. Each side of the last @ is percent-encoded, so an address
+ * stored before intake refused URL syntax (`x@a.org?bcc=spy%40b.org`) cannot add headers or recipients.
+ */
+function mailtoHref(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return `mailto:${encodeURIComponent(address)}`;
+  return `mailto:${encodeURIComponent(address.slice(0, at))}@${encodeURIComponent(address.slice(at + 1))}`;
+}
+
 function creditLabel(credit: CreditPreference): string {
   switch (credit) {
     case 'name':
@@ -99,7 +109,7 @@ export function ReportHeader({ view, slug, clock }: { view: TeamReportView; slug
           {report.reporterEmail ? (
             <>
               {' · '}
-              <a href={`mailto:${report.reporterEmail}`}>{report.reporterEmail}</a>
+              <a href={mailtoHref(report.reporterEmail)}>{report.reporterEmail}</a>
             </>
           ) : (
             ' · no email address: they follow the report on their status page only'
