@@ -1,0 +1,862 @@
+import crypto from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trx } from '../../src/db/types.js';
+import { noOrigin } from '../../src/domain/audit/audit.js';
+import { addBranch } from '../../src/domain/projects/branches.service.js';
+import type { Project } from '../../src/domain/projects/projects.js';
+import { addMember } from '../../src/domain/projects/projects.service.js';
+import type { Report } from '../../src/domain/reports/reports.js';
+import * as triage from '../../src/domain/reports/triage.service.js';
+import { createSession } from '../../src/domain/users/sessions.service.js';
+import { accountSetupLink } from '../../src/domain/users/setup.service.js';
+import type { User } from '../../src/domain/users/users.js';
+import { createUser } from '../../src/domain/users/users.service.js';
+import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
+import { queueEmail } from '../../src/mail/outbox.js';
+import { createTestContext, type TestContext } from '../support/app.js';
+import { engines } from '../support/databases.js';
+import { absorbCookies, cookieHeader, csrfFrom, makeProject, makeUser, TEST_PASSWORD } from '../support/factories.js';
+import { errorCode } from '../support/intake.js';
+import { makeReport } from '../support/report-factory.js';
+
+// The rule "every rule about who may see or do what lives in policies/ and is tested as a matrix:
+// each route, each role, own project and another project's", checked over HTTP for every route the
+// app registers. The table below is written by hand from what each role is meant to do (policy.ts
+// and its unit matrix); it is not derived from the routes. A route without a row fails the first test.
+// Reporters have no account: outside /status/<token> they are anonymous browsers.
+
+const ACTORS = [
+  'anonymous',
+  'reporterOfThisReport', // holds the status token of the report in question
+  'reporterOfAnotherReport', // holds the token of another report of the same project
+  'userWithoutMembership',
+  'instanceAdminNotMember',
+  'securityMemberHere',
+  'adminHere',
+  'adminOfAnotherProject', // admin of the "another project" column's project
+] as const;
+type ActorName = (typeof ACTORS)[number];
+type Reporter = 'reporterOfThisReport' | 'reporterOfAnotherReport';
+type Account = Exclude<ActorName, 'anonymous' | Reporter>;
+const isAccount = (a: ActorName): a is Account =>
+  a !== 'anonymous' && a !== 'reporterOfThisReport' && a !== 'reporterOfAnotherReport';
+
+/**
+ * ok: 2xx, or 303 anywhere but the sign-in page. login: 303 to /login (pages), 401 AUTH_REQUIRED (JSON).
+ * forbidden: 403 FORBIDDEN (never the CSRF refusal). hidden: 404.
+ */
+type Outcome = 'ok' | 'login' | 'forbidden' | 'hidden';
+/** One outcome in every column, or [own project, another project]. */
+type Expected = Outcome | readonly [own: Outcome, other: Outcome];
+type Expectations = Record<ActorName, Expected>;
+
+/**
+ * own: a project where securityMemberHere and adminHere are members. other: a project where only
+ * adminOfAnotherProject is. mixed: the own project's slug (or status token) with the other project's
+ * ids, which must never reach the other project. instance: routes about no project.
+ */
+type Column = 'own' | 'other' | 'mixed' | 'instance';
+
+// --- Who may do what, by kind of route -------------------------------------------------------------
+
+const everyone: Expectations = {
+  anonymous: 'ok',
+  reporterOfThisReport: 'ok',
+  reporterOfAnotherReport: 'ok',
+  userWithoutMembership: 'ok',
+  instanceAdminNotMember: 'ok',
+  securityMemberHere: 'ok',
+  adminHere: 'ok',
+  adminOfAnotherProject: 'ok',
+};
+const anyAccount: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'ok',
+  instanceAdminNotMember: 'ok',
+  securityMemberHere: 'ok',
+  adminHere: 'ok',
+  adminOfAnotherProject: 'ok',
+};
+/** instance.manage. */
+const instanceAdmins: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'forbidden',
+  instanceAdminNotMember: 'ok',
+  securityMemberHere: 'forbidden',
+  adminHere: 'forbidden',
+  adminOfAnotherProject: 'forbidden',
+};
+/** project.manage: the project's admins and instance admins; other accounts are told no. */
+const projectManagers: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'forbidden',
+  instanceAdminNotMember: 'ok',
+  securityMemberHere: 'forbidden',
+  adminHere: ['ok', 'forbidden'],
+  adminOfAnotherProject: ['forbidden', 'ok'],
+};
+/**
+ * project.members.manage: the project's admins. Instance admins only while a project has no admin
+ * (both projects here have one), or they could make themselves members and read its reports.
+ */
+const memberManagers: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'forbidden',
+  instanceAdminNotMember: 'forbidden',
+  securityMemberHere: 'forbidden',
+  adminHere: ['ok', 'forbidden'],
+  adminOfAnotherProject: ['forbidden', 'ok'],
+};
+/** project.view, report.read/triage/message/note, case.read: members only; to anyone else the project's reports do not exist. */
+const projectMembers: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'hidden',
+  instanceAdminNotMember: 'hidden',
+  securityMemberHere: ['ok', 'hidden'],
+  adminHere: ['ok', 'hidden'],
+  adminOfAnotherProject: ['hidden', 'ok'],
+};
+/** project.audit.read: the project's admins only. */
+const projectAdmins: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'hidden',
+  instanceAdminNotMember: 'hidden',
+  securityMemberHere: ['forbidden', 'hidden'],
+  adminHere: ['ok', 'hidden'],
+  adminOfAnotherProject: ['hidden', 'ok'],
+};
+/**
+ * report.status.*: the token in the URL is the only key, a session counts for nothing. Whoever holds
+ * no token can only guess one. A reporter holding another report's token can name nothing but that
+ * report: their request succeeds there, and the report in question is neither shown nor changed.
+ */
+const tokenHolders: Expectations = {
+  anonymous: 'hidden',
+  reporterOfThisReport: 'ok',
+  reporterOfAnotherReport: 'ok',
+  userWithoutMembership: 'hidden',
+  instanceAdminNotMember: 'hidden',
+  securityMemberHere: 'hidden',
+  adminHere: 'hidden',
+  adminOfAnotherProject: 'hidden',
+};
+/** A file of the report in question: with its own token only. */
+const thisReporter: Expectations = { ...tokenHolders, reporterOfAnotherReport: 'hidden' };
+
+// --- The world each cell runs in -----------------------------------------------------------------
+
+const unique = () => crypto.randomBytes(4).toString('hex');
+const system = { kind: 'system', label: 'route-matrix' } as const;
+/** A well-formed status token nobody was given. */
+const GUESSED_TOKEN = crypto.randomBytes(32).toString('base64url');
+
+/** One project with the report in question, another report, a case and an email quoting the report. */
+interface Site {
+  project: Project;
+  report: Report;
+  token: string;
+  attachmentId: string;
+  otherToken: string;
+  /** A case number this project has and the other project does not. */
+  caseNumber: number;
+  /** An email about the report whose body quotes it. */
+  mailId: string;
+  /** Text only the project's members (and, for the first, the report's reporter) may ever see. */
+  secrets: { report: string; note: string; otherReport: string };
+}
+
+/** What a cell's request is about. */
+interface Target {
+  ctx: TestContext;
+  /** The project in the URL. */
+  slug: string;
+  /** Where the ids in the URL come from (another project than the slug's in the mixed column). */
+  site: Site;
+  /** The status token the actor holds, or a guessed one. */
+  token: string;
+}
+
+interface Req {
+  method: 'GET' | 'POST';
+  url: string;
+  /** The form (the runner adds the actor's CSRF token) or, under /api/, the JSON body. */
+  body?: Record<string, string>;
+  /** What the request may change: it must change when allowed and stay as it was when refused. */
+  effect?: () => Promise<unknown>;
+}
+
+interface Row {
+  route: string;
+  expect: Expectations;
+  scope: 'instance' | 'project';
+  /** Run the mixed column too: the route takes ids under the project (or token) of its URL. */
+  mixed?: true;
+  /** The request ends or replaces the session, so it gets one of its own. */
+  ownSession?: true;
+  /** Secrets an allowed answer shows, which proves the checks that others never see them are not vacuous. */
+  shows?: (site: Site) => string[];
+  build: (t: Target) => Req | Promise<Req>;
+}
+
+const tx = <T>(ctx: TestContext, fn: (trx: Trx) => Promise<T>): Promise<T> => ctx.deps.db.transaction().execute(fn);
+const by = { actor: system, origin: noOrigin };
+const get = (url: string): Req => ({ method: 'GET', url });
+const post = (url: string, body: Record<string, string>, effect?: () => Promise<unknown>): Req => ({
+  method: 'POST',
+  url,
+  body,
+  ...(effect ? { effect } : {}),
+});
+
+async function reportIn(ctx: TestContext, project: Project, state?: 'needs_info' | 'closed'): Promise<Report> {
+  const { report } = await makeReport(ctx, project);
+  const t = { ...by, projectId: project.id, reportId: report.id };
+  if (state === 'needs_info') await tx(ctx, (trx) => triage.requestInfo(trx, ctx.deps, { ...t, message: 'Which?' }));
+  if (state === 'closed') await tx(ctx, (trx) => triage.close(trx, ctx.deps, { ...t, reason: 'informative' }));
+  return report;
+}
+
+const reportState = (ctx: TestContext, id: string) => async () => ({
+  status: (await ctx.deps.db.selectFrom('reports').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+    .status,
+  entries: (await ctx.deps.db.selectFrom('report_entries').select('id').where('report_id', '=', id).execute()).length,
+});
+const userRow = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db
+    .selectFrom('users')
+    .select(['disabled', 'is_instance_admin', 'password_hash'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+const membership = (ctx: TestContext, projectId: string, userId: string) => () =>
+  ctx.deps.db
+    .selectFrom('memberships')
+    .select('role')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+const branchRow = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db.selectFrom('release_branches').select('end_of_support').where('id', '=', id).executeTakeFirst();
+const projectBySlug = (ctx: TestContext, slug: string) => () =>
+  ctx.deps.db.selectFrom('projects').select(['name', 'updated_at']).where('slug', '=', slug).executeTakeFirst();
+const reportCount = (ctx: TestContext, slug: string) => async () =>
+  (
+    await ctx.deps.db
+      .selectFrom('reports')
+      .innerJoin('projects', 'projects.id', 'reports.project_id')
+      .select('reports.id')
+      .where('projects.slug', '=', slug)
+      .execute()
+  ).length;
+
+/** An account with no password (hashing one is slow), optionally a member of `project`. */
+const account = (ctx: TestContext, project?: Project) =>
+  tx(ctx, async (trx) => {
+    const user = await createUser(trx, ctx.clock, { email: `user-${unique()}@example.org`, name: 'Someone' });
+    if (project) await addMember(trx, ctx.clock, { projectId: project.id, userId: user.id, role: 'security' });
+    return user;
+  });
+const freshBranch = (ctx: TestContext, project: Project) =>
+  tx(ctx, (trx) => addBranch(trx, ctx.clock, { by, projectId: project.id, name: `b-${unique()}`, endOfSupport: null }));
+/** An account still waiting for its password, and a live setup link for it. */
+async function invitee(ctx: TestContext): Promise<{ user: User; token: string }> {
+  const user = await account(ctx);
+  const link = await tx(ctx, (trx) => accountSetupLink(trx, ctx.deps, user.id));
+  return { user, token: link.url.split('/').pop() ?? '' };
+}
+
+// --- The matrix: one row per route ------------------------------------------------------------------
+
+/** Each report action form, and the state a fresh report is brought to so that the action is allowed. */
+const TRIAGE: { name: string; form: Record<string, string>; from?: 'needs_info' | 'closed' }[] = [
+  { name: 'acknowledge', form: { message: 'Thanks.' } },
+  { name: 'request-info', form: { message: 'Which version?' } },
+  { name: 'resume', form: {}, from: 'needs_info' },
+  { name: 'accept', form: {} },
+  { name: 'close', form: { reason: 'informative' } },
+  { name: 'reopen', form: { reason: 'New evidence.' }, from: 'closed' },
+  { name: 'message', form: { message: 'Hello.' } },
+  { name: 'note', form: { body: 'Looks real.' } },
+];
+
+const rows: Row[] = [
+  // Public.
+  { route: 'GET /assets/:file', scope: 'instance', expect: everyone, build: () => get('/assets/app.css') },
+  { route: 'GET /healthz', scope: 'instance', expect: everyone, build: () => get('/healthz') },
+  { route: 'GET /api/openapi.json', scope: 'instance', expect: everyone, build: () => get('/api/openapi.json') },
+  { route: 'GET /', scope: 'instance', expect: everyone, build: () => get('/') },
+  { route: 'GET /status', scope: 'instance', expect: everyone, build: () => get('/status') },
+  { route: 'GET /login', scope: 'instance', expect: everyone, build: () => get('/login') },
+  {
+    route: 'POST /login',
+    scope: 'instance',
+    expect: everyone,
+    ownSession: true,
+    build: async ({ ctx }) => {
+      const user = await makeUser(ctx.deps.db, ctx.clock);
+      const sessions = async () =>
+        (await ctx.deps.db.selectFrom('sessions').select('id_hash').where('user_id', '=', user.id).execute()).length;
+      return post('/login', { email: user.email, password: TEST_PASSWORD }, sessions);
+    },
+  },
+  { route: 'POST /logout', scope: 'instance', expect: everyone, ownSession: true, build: () => post('/logout', {}) },
+  // A setup link is a credential of its own: every actor here holds a live one.
+  {
+    route: 'GET /setup/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => get(`/setup/${(await invitee(ctx)).token}`),
+  },
+  {
+    route: 'POST /setup/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => {
+      const { user, token } = await invitee(ctx);
+      return post(`/setup/${token}`, { password: 'a long enough passphrase' }, userRow(ctx, user.id));
+    },
+  },
+  { route: 'GET /p/:slug/report', scope: 'project', expect: everyone, build: (t) => get(`/p/${t.slug}/report`) },
+  {
+    route: 'POST /p/:slug/report',
+    scope: 'project',
+    expect: everyone,
+    build: ({ ctx, slug }) =>
+      post(`/p/${slug}/report`, { title: 'Crash', description: 'It crashes.' }, reportCount(ctx, slug)),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/reports',
+    scope: 'project',
+    expect: everyone,
+    build: ({ ctx, slug }) =>
+      post(`/api/v1/projects/${slug}/reports`, { title: 'Crash', description: 'It crashes.' }, reportCount(ctx, slug)),
+  },
+
+  // Any account.
+  { route: 'GET /projects', scope: 'instance', expect: anyAccount, build: () => get('/projects') },
+
+  // Instance administration.
+  { route: 'GET /admin', scope: 'instance', expect: instanceAdmins, build: () => get('/admin') },
+  { route: 'GET /admin/users', scope: 'instance', expect: instanceAdmins, build: () => get('/admin/users') },
+  {
+    route: 'POST /admin/users',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: ({ ctx }) => {
+      const email = `new-${unique()}@example.org`;
+      const found = () => ctx.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+      return post('/admin/users', { email, name: 'New Person' }, found);
+    },
+  },
+  {
+    route: 'POST /admin/users/:id/disable',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: async ({ ctx }) => {
+      const user = await account(ctx);
+      return post(`/admin/users/${user.id}/disable`, {}, userRow(ctx, user.id));
+    },
+  },
+  {
+    route: 'POST /admin/users/:id/enable',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: async ({ ctx }) => {
+      const user = await account(ctx);
+      await ctx.deps.db.updateTable('users').set({ disabled: 1 }).where('id', '=', user.id).execute();
+      return post(`/admin/users/${user.id}/enable`, {}, userRow(ctx, user.id));
+    },
+  },
+  {
+    route: 'POST /admin/users/:id/instance-admin',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: async ({ ctx }) => {
+      const user = await account(ctx);
+      return post(`/admin/users/${user.id}/instance-admin`, { grant: '1' }, userRow(ctx, user.id));
+    },
+  },
+  {
+    route: 'POST /admin/users/:id/setup-link',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: async ({ ctx }) => {
+      const { user } = await invitee(ctx);
+      const links = () =>
+        ctx.deps.db.selectFrom('password_tokens').select('token_hash').where('user_id', '=', user.id).execute();
+      return post(`/admin/users/${user.id}/setup-link`, {}, links);
+    },
+  },
+  { route: 'GET /admin/projects', scope: 'instance', expect: instanceAdmins, build: () => get('/admin/projects') },
+  {
+    route: 'POST /admin/projects',
+    scope: 'instance',
+    expect: instanceAdmins,
+    build: ({ ctx }) => {
+      const slug = `made-${unique()}`;
+      return post('/admin/projects', { name: 'Made Here', slug }, projectBySlug(ctx, slug));
+    },
+  },
+  { route: 'GET /admin/mail', scope: 'instance', expect: instanceAdmins, build: () => get('/admin/mail') },
+  // Instance admins see every email's headers; the body of a project's email only if they are members.
+  {
+    route: 'GET /admin/mail/:id',
+    scope: 'project',
+    expect: instanceAdmins,
+    build: (t) => get(`/admin/mail/${t.site.mailId}`),
+  },
+  {
+    route: 'POST /admin/mail/:id/retry',
+    scope: 'project',
+    expect: instanceAdmins,
+    build: async ({ ctx, site }) => {
+      const id = await tx(ctx, (trx) =>
+        queueEmail(trx, ctx.deps, {
+          to: 'bounce@example.net',
+          projectId: site.project.id,
+          reportId: null,
+          email: { template: 'team-reporter-replied', projectName: 'P', trackingId: 'R-1', reportUrl: 'http://x/' },
+        }),
+      );
+      await ctx.deps.db.updateTable('outbound_emails').set({ status: 'failed' }).where('id', '=', id).execute();
+      const status = () =>
+        ctx.deps.db.selectFrom('outbound_emails').select('status').where('id', '=', id).executeTakeFirst();
+      return post(`/admin/mail/${id}/retry`, {}, status);
+    },
+  },
+
+  // Project settings.
+  {
+    route: 'GET /p/:slug/settings',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings`),
+  },
+  {
+    route: 'POST /p/:slug/settings',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug }) =>
+      post(
+        `/p/${slug}/settings`,
+        { name: `Renamed ${unique()}`, repositoryUrl: '', securityContact: '', ackTargetHours: '48', ackTemplate: '' },
+        projectBySlug(ctx, slug),
+      ),
+  },
+  {
+    route: 'GET /p/:slug/settings/branches',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings/branches`),
+  },
+  {
+    route: 'POST /p/:slug/settings/branches',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug, site }) => {
+      const name = `${unique()}.x`;
+      const found = () =>
+        ctx.deps.db
+          .selectFrom('release_branches')
+          .select('id')
+          .where('project_id', '=', site.project.id)
+          .where('name', '=', name)
+          .executeTakeFirst();
+      return post(`/p/${slug}/settings/branches`, { name, endOfSupport: '2027-06-30' }, found);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/branches/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await freshBranch(ctx, site.project);
+      const url = `/p/${slug}/settings/branches/${branch.id}`;
+      return post(url, { endOfSupport: '2028-01-31' }, branchRow(ctx, branch.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/branches/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await freshBranch(ctx, site.project);
+      return post(`/p/${slug}/settings/branches/${branch.id}/remove`, {}, branchRow(ctx, branch.id));
+    },
+  },
+  {
+    route: 'GET /p/:slug/settings/members',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings/members`),
+  },
+  {
+    route: 'POST /p/:slug/settings/members',
+    scope: 'project',
+    expect: memberManagers,
+    build: async ({ ctx, slug, site }) => {
+      const user = await account(ctx);
+      const form = { email: user.email, role: 'security' };
+      return post(`/p/${slug}/settings/members`, form, membership(ctx, site.project.id, user.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/members/:userId/role',
+    scope: 'project',
+    mixed: true,
+    expect: memberManagers,
+    build: async ({ ctx, slug, site }) => {
+      const user = await account(ctx, site.project);
+      const url = `/p/${slug}/settings/members/${user.id}/role`;
+      return post(url, { role: 'admin' }, membership(ctx, site.project.id, user.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/members/:userId/remove',
+    scope: 'project',
+    mixed: true,
+    expect: memberManagers,
+    build: async ({ ctx, slug, site }) => {
+      const user = await account(ctx, site.project);
+      const url = `/p/${slug}/settings/members/${user.id}/remove`;
+      return post(url, {}, membership(ctx, site.project.id, user.id));
+    },
+  },
+
+  // The team's pages.
+  { route: 'GET /p/:slug/inbox', scope: 'project', expect: projectMembers, build: (t) => get(`/p/${t.slug}/inbox`) },
+  {
+    route: 'GET /p/:slug/mail',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.report],
+    build: (t) => get(`/p/${t.slug}/mail`),
+  },
+  { route: 'GET /p/:slug/audit', scope: 'project', expect: projectAdmins, build: (t) => get(`/p/${t.slug}/audit`) },
+  {
+    route: 'GET /p/:slug/reports/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    shows: (site) => [site.secrets.report, site.secrets.note],
+    build: (t) => get(`/p/${t.slug}/reports/${t.site.report.id}`),
+  },
+  {
+    route: 'GET /p/:slug/reports/:id/attachments/:attachmentId',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: (t) => get(`/p/${t.slug}/reports/${t.site.report.id}/attachments/${t.site.attachmentId}`),
+  },
+  {
+    route: 'GET /p/:slug/cases/:number',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: (t) => get(`/p/${t.slug}/cases/${t.site.caseNumber}`),
+  },
+  ...TRIAGE.map(
+    (action): Row => ({
+      route: `POST /p/:slug/reports/:id/${action.name}`,
+      scope: 'project',
+      mixed: true,
+      expect: projectMembers,
+      build: async ({ ctx, slug, site }) => {
+        const report = await reportIn(ctx, site.project, action.from);
+        return post(`/p/${slug}/reports/${report.id}/${action.name}`, action.form, reportState(ctx, report.id));
+      },
+    }),
+  ),
+
+  // The reporter's status page and API.
+  {
+    route: 'GET /status/:token',
+    scope: 'project',
+    expect: tokenHolders,
+    shows: (site) => [site.secrets.report],
+    build: (t) => get(`/status/${t.token}`),
+  },
+  {
+    route: 'POST /status/:token/messages',
+    scope: 'project',
+    expect: tokenHolders,
+    build: ({ ctx, site, token }) =>
+      post(`/status/${token}/messages`, { body: 'More detail.' }, reportState(ctx, site.report.id)),
+  },
+  {
+    route: 'GET /status/:token/attachments/:id',
+    scope: 'project',
+    mixed: true,
+    expect: thisReporter,
+    build: (t) => get(`/status/${t.token}/attachments/${t.site.attachmentId}`),
+  },
+  {
+    route: 'GET /api/v1/status/:token',
+    scope: 'project',
+    expect: tokenHolders,
+    shows: (site) => [site.secrets.report],
+    build: (t) => get(`/api/v1/status/${t.token}`),
+  },
+  {
+    route: 'POST /api/v1/status/:token/messages',
+    scope: 'project',
+    expect: tokenHolders,
+    build: ({ ctx, site, token }) =>
+      post(`/api/v1/status/${token}/messages`, { body: 'More detail.' }, reportState(ctx, site.report.id)),
+  },
+  {
+    route: 'GET /api/v1/status/:token/attachments/:id',
+    scope: 'project',
+    mixed: true,
+    expect: thisReporter,
+    build: (t) => get(`/api/v1/status/${t.token}/attachments/${t.site.attachmentId}`),
+  },
+];
+
+// --- Cells ----------------------------------------------------------------------------------------
+
+interface MatrixCell {
+  row: Row;
+  actor: ActorName;
+  column: Column;
+  expected: Outcome;
+  name: string;
+}
+
+function outcomeOf(row: Row, actor: ActorName, column: Column): Outcome {
+  const e = row.expect[actor];
+  if (column === 'instance' && typeof e !== 'string') throw new Error(`${row.route}: one outcome per actor here`);
+  const [inOwn, inOther] = typeof e === 'string' ? [e, e] : e;
+  if (column === 'other') return inOther;
+  // Another project's ids under one's own project: what would be allowed there finds nothing.
+  if (column === 'mixed') return inOwn === 'ok' ? 'hidden' : inOwn;
+  return inOwn;
+}
+
+const cells: MatrixCell[] = rows.flatMap((row) => {
+  const columns: Column[] =
+    row.scope === 'instance' ? ['instance'] : row.mixed ? ['own', 'other', 'mixed'] : ['own', 'other'];
+  return columns.flatMap((column) =>
+    ACTORS.map((actor) => {
+      const expected = outcomeOf(row, actor, column);
+      return { row, actor, column, expected, name: `${row.route} | ${actor} | ${column} -> ${expected}` };
+    }),
+  );
+});
+
+/** Which class of answer a response is; anything else is returned as its status and code, failing the cell. */
+function classify(res: LightMyRequestResponse): string {
+  const code = errorCode(res);
+  const location = String(res.headers.location ?? '');
+  const json = String(res.headers['content-type']).includes('application/json');
+  if (res.statusCode >= 200 && res.statusCode < 300) return 'ok';
+  // The sign-in redirect is /login or /login?next=...; /login?setup=done is where a used setup link leads.
+  if (res.statusCode === 303) return /^\/login(\?next=|$)/.test(location) ? 'login' : 'ok';
+  if (res.statusCode === 401 && code === 'AUTH_REQUIRED' && json) return 'login';
+  if (res.statusCode === 403 && code === 'FORBIDDEN') return 'forbidden';
+  if (res.statusCode === 404) return 'hidden';
+  return `${res.statusCode} ${code ?? ''} ${location}`.trim();
+}
+
+// --- The run ----------------------------------------------------------------------------------------
+
+/** A browser's cookies (session, CSRF) and the CSRF token of a page it loaded. */
+interface Agent {
+  jar: Record<string, string>;
+  csrf: string;
+}
+
+describe.each(engines())('every route x actor x project on %s', (engine) => {
+  let ctx: TestContext;
+  let own: Site;
+  let other: Site;
+  const accounts = {} as Record<Account, User>;
+  const agents = new Map<ActorName, Agent>();
+
+  async function buildSite(label: string, cases: number): Promise<Site> {
+    const { db } = ctx.deps;
+    const project = await makeProject(db, ctx.clock, { name: `Project ${label}` });
+    const secrets = {
+      report: `SECRET-${label}-REPORT-${unique()}`,
+      note: `SECRET-${label}-NOTE-${unique()}`,
+      otherReport: `SECRET-${label}-OTHER-${unique()}`,
+    };
+    const file = { filename: 'poc.txt', contentType: 'text/plain', content: Buffer.from('proof') };
+    const { report, statusToken } = await makeReport(ctx, project, {
+      title: `Overflow ${secrets.report}`,
+      description: `Details: ${secrets.report}`,
+      attachments: [file],
+    });
+    const mine = await makeReport(ctx, project, { title: `Other ${secrets.otherReport}`, attachments: [file] });
+    const attachment = await db
+      .selectFrom('attachments')
+      .select('id')
+      .where('report_id', '=', report.id)
+      .executeTakeFirstOrThrow();
+    const t = { ...by, projectId: project.id, reportId: report.id };
+    // The acknowledgement quotes the report and is mailed to the reporter; the note is the team's alone.
+    await tx(ctx, (trx) => triage.acknowledge(trx, ctx.deps, { ...t, message: `Reproduced ${secrets.report}.` }));
+    await tx(ctx, (trx) => triage.addNote(trx, ctx.deps, { ...t, body: secrets.note }));
+    for (let n = 0; n < cases; n++) {
+      const accepted = await reportIn(ctx, project);
+      await tx(ctx, (trx) => triage.accept(trx, ctx.deps, { ...by, projectId: project.id, reportId: accepted.id }));
+    }
+    const mail = await db
+      .selectFrom('outbound_emails')
+      .select('id')
+      .where('report_id', '=', report.id)
+      .where('template', '=', 'reporter-update')
+      .executeTakeFirstOrThrow();
+    return {
+      project,
+      report,
+      token: statusToken,
+      attachmentId: attachment.id,
+      otherToken: mine.statusToken,
+      caseNumber: cases,
+      mailId: mail.id,
+      secrets,
+    };
+  }
+
+  async function sessionOf(user: User): Promise<string> {
+    return tx(ctx, (trx) => createSession(trx, ctx.clock, { userId: user.id, days: 30, origin: noOrigin }));
+  }
+
+  /** A browser for the actor with a CSRF token from a page it can load. */
+  async function agentFor(actor: ActorName): Promise<Agent> {
+    const jar: Record<string, string> = {};
+    if (isAccount(actor)) jar[SESSION_COOKIE] = await sessionOf(accounts[actor]);
+    const page = isAccount(actor)
+      ? '/projects'
+      : actor === 'reporterOfThisReport'
+        ? `/status/${own.token}`
+        : actor === 'reporterOfAnotherReport'
+          ? `/status/${own.otherToken}`
+          : '/login';
+    const res = await ctx.app.inject({ method: 'GET', url: page, headers: { cookie: cookieHeader(jar) } });
+    absorbCookies(jar, res.headers['set-cookie']);
+    return { jar, csrf: csrfFrom(res.body) };
+  }
+
+  beforeAll(async () => {
+    // Two dozen reports are filed over HTTP from one address; the intake limit has tests of its own.
+    ctx = await createTestContext(engine, { env: { EMBARGO_INTAKE_PER_HOUR: '10000' } });
+    own = await buildSite('OWN', 1);
+    other = await buildSite('OTHER', 2);
+    const { db } = ctx.deps;
+    accounts.userWithoutMembership = await makeUser(db, ctx.clock);
+    accounts.instanceAdminNotMember = await makeUser(db, ctx.clock, { isInstanceAdmin: true });
+    accounts.securityMemberHere = await makeUser(db, ctx.clock, { project: own.project, role: 'security' });
+    accounts.adminHere = await makeUser(db, ctx.clock, { project: own.project, role: 'admin' });
+    accounts.adminOfAnotherProject = await makeUser(db, ctx.clock, { project: other.project, role: 'admin' });
+    for (const actor of ACTORS) agents.set(actor, await agentFor(actor));
+  });
+  afterAll(() => ctx.close());
+
+  it('has a row for every route the app registers, and no row for a route it does not', () => {
+    const registered = new Set(ctx.app.routeList.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`));
+    const listed = new Set(rows.map((r) => r.route));
+    expect(
+      [...registered].filter((r) => !listed.has(r)),
+      'routes missing from the matrix',
+    ).toEqual([]);
+    expect(
+      [...listed].filter((r) => !registered.has(r)),
+      'rows for no route',
+    ).toEqual([]);
+    expect(rows.length, 'one row per route').toBe(listed.size);
+  });
+
+  function targetOf(actor: ActorName, column: Column): Target {
+    // The mixed column names the own project (or holds its token) and uses the other project's ids.
+    const scope = column === 'other' ? other : own;
+    const site = column === 'own' || column === 'instance' ? own : other;
+    const token =
+      actor === 'reporterOfThisReport'
+        ? scope.token
+        : actor === 'reporterOfAnotherReport'
+          ? scope.otherToken
+          : GUESSED_TOKEN;
+    return { ctx, slug: scope.project.slug, site, token };
+  }
+
+  /** Secrets the actor may not see in this cell: every one but its own projects' and its own report's. */
+  function forbiddenSecrets(actor: ActorName, column: Column): string[] {
+    const scope = column === 'other' ? other : own;
+    const allowed = new Set<string>();
+    const memberOf =
+      actor === 'securityMemberHere' || actor === 'adminHere'
+        ? own
+        : actor === 'adminOfAnotherProject'
+          ? other
+          : undefined;
+    if (memberOf) for (const s of Object.values(memberOf.secrets)) allowed.add(s);
+    if (actor === 'reporterOfThisReport') allowed.add(scope.secrets.report);
+    if (actor === 'reporterOfAnotherReport') allowed.add(scope.secrets.otherReport);
+    return [own, other].flatMap((s) => Object.values(s.secrets)).filter((s) => !allowed.has(s));
+  }
+
+  async function send(agent: Agent, req: Req): Promise<LightMyRequestResponse> {
+    const cookie = cookieHeader(agent.jar);
+    if (req.url.startsWith('/api/')) {
+      const headers = { cookie, accept: 'application/json' };
+      return req.method === 'GET'
+        ? ctx.app.inject({ method: 'GET', url: req.url, headers })
+        : ctx.app.inject({
+            method: 'POST',
+            url: req.url,
+            headers: { ...headers, 'content-type': 'application/json' },
+            payload: JSON.stringify(req.body ?? {}),
+          });
+    }
+    if (req.method === 'GET')
+      return ctx.app.inject({ method: 'GET', url: req.url, headers: { cookie, accept: 'text/html' } });
+    return ctx.app.inject({
+      method: 'POST',
+      url: req.url,
+      headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: agent.csrf, ...req.body }).toString(),
+    });
+  }
+
+  for (const { row, actor, column, expected, name } of cells) {
+    it(name, async () => {
+      const shared = agents.get(actor);
+      if (!shared) throw new Error(`no agent for ${actor}`);
+      const agent = row.ownSession && isAccount(actor) ? await agentFor(actor) : shared;
+      const target = targetOf(actor, column);
+      const req = await row.build(target);
+      const before = await req.effect?.();
+      const res = await send(agent, req);
+
+      const got = classify(res);
+      expect(got, `${req.method} ${req.url}: ${res.statusCode} ${res.headers.location ?? ''}`).toBe(expected);
+      for (const secret of forbiddenSecrets(actor, column)) expect(res.body).not.toContain(secret);
+      // Whether the request reached the thing in question: another report's token only ever reaches that report.
+      const reached =
+        expected === 'ok' && !(actor === 'reporterOfAnotherReport' && row.route.includes('/status/:token'));
+      const shown = reached ? (row.shows?.(target.site) ?? []) : [];
+      for (const secret of shown) expect(res.body).toContain(secret);
+      if (req.effect) {
+        const after = await req.effect();
+        if (reached) expect(after).not.toEqual(before);
+        else expect(after).toEqual(before);
+      }
+    });
+  }
+});
