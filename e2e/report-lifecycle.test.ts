@@ -126,13 +126,11 @@ describe.each(engines())('report lifecycle in Chromium without JavaScript on %s'
       await reporter.getByLabel('Steps to reproduce or proof of concept').fill('Run `widget parse poc.wdg`.');
       await reporter.getByLabel('Your name').fill('Fran Finder');
       await reporter.getByLabel('Your email').fill(reporterEmail);
-      await reporter
-        .locator('#attachments')
-        .setInputFiles({
-          name: 'poc.wdg',
-          mimeType: 'application/octet-stream',
-          buffer: Buffer.from('WDG\x00AAAAAAAAAAAAAAAA'),
-        });
+      await reporter.locator('#attachments').setInputFiles({
+        name: 'poc.wdg',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('WDG\x00AAAAAAAAAAAAAAAA'),
+      });
       await screenshot(reporter, 'report-form');
       await reporter.getByRole('button', { name: 'Send the report' }).click();
       await expect.poll(() => reporter.locator('h1').textContent()).toBe('Report received');
