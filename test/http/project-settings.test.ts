@@ -8,6 +8,7 @@ import { addMemberByEmail, setMemberRole } from '../../src/domain/projects/membe
 import type { Project } from '../../src/domain/projects/projects.js';
 import { DEFAULT_ACK_TEMPLATE } from '../../src/domain/reports/ack-template.js';
 import type { User } from '../../src/domain/users/users.js';
+import { createUser } from '../../src/domain/users/users.service.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
 import { Browser, csrfFrom, login, makeProject, makeUser } from '../support/factories.js';
@@ -352,6 +353,18 @@ describe.each(engines())('project settings on %s', (engine) => {
     const res = await as('projectAdmin').post(`${base()}/members`, form());
     expect(res.statusCode).toBe(status);
     expect(codeOf(res)).toBe(code);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it('refuses an account still waiting for its password, whose setup link someone else may hold', async () => {
+    const pending = await ctx.t.db
+      .transaction()
+      .execute((trx) => createUser(trx, ctx.clock, { email: `pending-${Date.now()}@example.org`, name: 'Pending' }));
+    const before = await fingerprint();
+    const res = await as('projectAdmin').post(`${base()}/members`, { email: pending.email, role: 'security' });
+    expect(res.statusCode).toBe(400);
+    expect(codeOf(res)).toBe('VALIDATION_FAILED');
+    expect(res.body).toContain('has not set its password yet');
     expect(await fingerprint()).toBe(before);
   });
 

@@ -268,6 +268,11 @@ const account = (ctx: TestContext, project?: Project) =>
     if (project) await addMember(trx, ctx.clock, { projectId: project.id, userId: user.id, role: 'security' });
     return user;
   });
+/** An account whose owner has set a password: only such accounts can be added to a project. */
+const signedUpAccount = (ctx: TestContext) =>
+  tx(ctx, (trx) =>
+    createUser(trx, ctx.clock, { email: `user-${unique()}@example.org`, name: 'Someone', password: TEST_PASSWORD }),
+  );
 const freshBranch = (ctx: TestContext, project: Project) =>
   tx(ctx, (trx) => addBranch(trx, ctx.clock, { by, projectId: project.id, name: `b-${unique()}`, endOfSupport: null }));
 /** An account still waiting for its password, and a live setup link for it. */
@@ -509,7 +514,7 @@ const rows: Row[] = [
     scope: 'project',
     expect: memberManagers,
     build: async ({ ctx, slug, site }) => {
-      const user = await account(ctx);
+      const user = await signedUpAccount(ctx);
       const form = { email: user.email, role: 'security' };
       return post(`/p/${slug}/settings/members`, form, membership(ctx, site.project.id, user.id));
     },

@@ -62,6 +62,15 @@ export async function addMemberByEmail(
       },
     );
   }
+  // An account still waiting for its password may be in the hands of whoever saw its setup link
+  // (the instance admin who created it), so it joins a project only once its owner has signed in.
+  if (!user.hasPassword) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'This account has not set its password yet; add it once its owner has used their setup link.',
+      { field: 'email' },
+    );
+  }
   const already = () =>
     new DomainError('CONFLICT', 'This person is already a member; change their role instead.', { field: 'email' });
   if (await membershipRole(trx, options.projectId, user.id)) throw already();
