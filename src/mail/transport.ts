@@ -15,8 +15,7 @@ export interface OutgoingMessage {
  * page: with no SMTP configured nothing is ever dropped.
  */
 export type MailTransport =
-  | { kind: 'smtp'; send(message: OutgoingMessage): Promise<void>; close(): void }
-  | { kind: 'stored' };
+  { kind: 'smtp'; send(message: OutgoingMessage): Promise<void>; close(): void } | { kind: 'stored' };
 
 // Nodemailer waits up to an hour on a silent socket by default. A send must end (or fail) well
 // within the job lock (5 min), or another worker could take the job over and send a second copy.

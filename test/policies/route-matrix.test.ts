@@ -574,18 +574,16 @@ const rows: Row[] = [
     expect: projectMembers,
     build: (t) => get(`/p/${t.slug}/cases/${t.site.caseNumber}`),
   },
-  ...TRIAGE.map(
-    (action): Row => ({
-      route: `POST /p/:slug/reports/:id/${action.name}`,
-      scope: 'project',
-      mixed: true,
-      expect: projectMembers,
-      build: async ({ ctx, slug, site }) => {
-        const report = await reportIn(ctx, site.project, action.from);
-        return post(`/p/${slug}/reports/${report.id}/${action.name}`, action.form, reportState(ctx, report.id));
-      },
-    }),
-  ),
+  ...TRIAGE.map((action): Row => ({
+    route: `POST /p/:slug/reports/:id/${action.name}`,
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const report = await reportIn(ctx, site.project, action.from);
+      return post(`/p/${slug}/reports/${report.id}/${action.name}`, action.form, reportState(ctx, report.id));
+    },
+  })),
 
   // The reporter's status page and API.
   {

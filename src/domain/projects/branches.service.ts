@@ -30,7 +30,7 @@ export function validateEndOfSupport(value: string | null): string | null {
 
 export function validateBranchName(value: string): string {
   const name = value.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  // Refusing control characters is the point.
   if (name.length < 1 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
     throw new DomainError('VALIDATION_FAILED', 'A branch name is 1 to 100 characters on one line.', { field: 'name' });
   }

@@ -30,8 +30,7 @@ export interface SetupLink {
 
 /** What a valid link lets its holder do, for rendering its page. */
 export type SetupTokenInfo =
-  | { purpose: 'first-admin' }
-  | { purpose: 'setup'; userId: string; email: string; name: string };
+  { purpose: 'first-admin' } | { purpose: 'setup'; userId: string; email: string; name: string };
 
 function setupUrl(publicUrl: URL, token: string): string {
   return `${publicUrl.href.replace(/\/+$/, '')}/setup/${token}`;

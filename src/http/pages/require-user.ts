@@ -8,7 +8,7 @@ import { wantsJson } from '../plugins/errors.js';
  */
 export function safeNext(next: unknown): string | undefined {
   if (typeof next !== 'string' || next.length > 2000) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  // Control characters are what is refused.
   if (!next.startsWith('/') || /^\/[/\\]/.test(next) || /[\\\u0000-\u001f\u007f]/.test(next)) return undefined;
   const base = 'http://embargo.invalid';
   return new URL(next, base).origin === base ? next : undefined;

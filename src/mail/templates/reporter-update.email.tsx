@@ -42,7 +42,7 @@ export function renderReporterUpdate(email: ReporterUpdate): RenderedEmail {
         <>
           <p>Message from the team:</p>
           <blockquote
-            // biome-ignore lint/security/noDangerouslySetInnerHtml: renderMarkdown escapes raw HTML and vets link URLs.
+            // Safe: renderMarkdown escapes raw HTML and vets link URLs.
             dangerouslySetInnerHTML={{ __html: renderMarkdown(email.message) }}
           />
         </>
