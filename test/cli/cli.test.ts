@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
-import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, type EngineName, engines, type TestDatabase } from '../support/databases.js';
 
 // Runs the compiled binary exactly as an operator would (npm test builds dist/ before vitest).
 const MAIN = 'dist/main.js';
@@ -38,6 +38,52 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Runs `embargo serve ARGS` on a fresh database (so the demo project is seeded) until `ready`
+ * appears in its output, hands it to `body`, and always cleans up the process and the database.
+ */
+async function withServe(
+  options: { engine: EngineName; args: string[]; env: Record<string, string>; ready: string },
+  body: (server: { output: () => string; stop: () => Promise<number | null> }) => Promise<void>,
+): Promise<void> {
+  const fresh = await createTestDatabase(options.engine, { migrate: false });
+  await fresh.db.destroy();
+  const child = spawn(process.execPath, [MAIN, 'serve', ...options.args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl(fresh), EMBARGO_SECRET: 'cli-test', ...options.env },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (!out.includes(options.ready)) return;
+        clearInterval(timer);
+        resolve();
+      }, 50);
+      void exited.then((code) => {
+        clearInterval(timer);
+        reject(new Error(`serve exited with ${code}: ${out}`));
+      });
+    });
+    await body({
+      output: () => out,
+      stop: async () => {
+        child.kill('SIGTERM');
+        return exited;
+      },
+    });
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await fresh.destroy();
+  }
 }
 
 describe.each(engines())('the embargo command on %s', (engine) => {
@@ -92,81 +138,25 @@ describe.each(engines())('the embargo command on %s', (engine) => {
   });
 
   it('runs a worker-only process that neither listens nor replaces the first-admin link', async () => {
-    const fresh = await createTestDatabase(engine, { migrate: false });
-    await fresh.db.destroy();
-    const child = spawn(process.execPath, [MAIN, 'serve', '--roles', 'worker'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl(fresh), LOG_LEVEL: 'info', EMBARGO_SECRET: 'cli-test' },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          if (out.includes('worker started')) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 50);
-        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-      });
-      expect(out).not.toContain('/setup/');
-      expect(out).not.toContain('listening on');
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await fresh.destroy();
-    }
+    await withServe(
+      { engine, args: ['--roles', 'worker'], env: { LOG_LEVEL: 'info' }, ready: 'worker started' },
+      async ({ output, stop }) => {
+        expect(output()).not.toContain('/setup/');
+        expect(output()).not.toContain('listening on');
+        expect(await stop()).toBe(0);
+      },
+    );
   });
 
   it('serves with the demo project seeded, prints the first-admin link, and stops on SIGTERM', async () => {
-    // A fresh database (the previous test's has projects, so no demo seed there).
-    const fresh = await createTestDatabase(engine, { migrate: false });
-    await fresh.db.destroy();
     const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl(fresh),
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        EMBARGO_SECRET: 'cli-test',
-        EMBARGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      },
-    });
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    child.stderr?.on('data', (d) => {
-      out += d;
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          if (out.includes('listening on')) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 50);
-        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-      });
-      expect(out).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{43}`));
+    const env = { PORT: String(port), LOG_LEVEL: 'warn', EMBARGO_PUBLIC_URL: `http://127.0.0.1:${port}` };
+    await withServe({ engine, args: [], env, ready: 'listening on' }, async ({ output, stop }) => {
+      expect(output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{43}`));
       const form = await fetch(`http://127.0.0.1:${port}/p/demo/report`);
       expect(form.status).toBe(200);
       expect(await form.text()).toContain('Demo Project');
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await fresh.destroy();
-    }
+      expect(await stop()).toBe(0);
+    });
   });
 });

@@ -31,7 +31,9 @@ export function renderReporterUpdate(email: ReporterUpdate): RenderedEmail {
     'Hello,',
     state,
     email.message ? `Message from the team:\n\n${email.message.trim()}` : null,
-    `Read the whole conversation and reply on your private status page:\n${email.statusUrl}`,
+    // Only a hash of the private link is stored, so this mail cannot carry it; the page it points
+    // to explains where the reporter finds it.
+    `Read the whole conversation and reply at the private link you received when you sent the report (see ${email.statusUrl}).`,
   ]);
   const html = htmlBody(
     subject,
@@ -48,7 +50,8 @@ export function renderReporterUpdate(email: ReporterUpdate): RenderedEmail {
         </>
       ) : null}
       <p>
-        Read the whole conversation and reply on your <a href={email.statusUrl}>private status page</a>.
+        Read the whole conversation and reply at the private link you received when you sent the report (
+        <a href={email.statusUrl}>where to find it</a>).
       </p>
     </>,
   );
