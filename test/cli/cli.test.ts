@@ -8,13 +8,6 @@ import { createTestDatabase, type EngineName, engines, type TestDatabase } from 
 // Runs the compiled binary exactly as an operator would (npm test builds dist/ before vitest).
 const MAIN = 'dist/main.js';
 
-function databaseUrl(t: TestDatabase): string {
-  if (!t.schema) return t.url;
-  const url = new URL(t.url);
-  url.searchParams.set('options', `-c search_path=${t.schema}`);
-  return url.toString();
-}
-
 function run(args: string[], env: Record<string, string>, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
@@ -51,7 +44,7 @@ async function withServe(
   const fresh = await createTestDatabase(options.engine, { migrate: false });
   await fresh.db.destroy();
   const child = spawn(process.execPath, [MAIN, 'serve', ...options.args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(fresh), EMBARGO_SECRET: 'cli-test', ...options.env },
+    env: { ...process.env, DATABASE_URL: fresh.url, EMBARGO_SECRET: 'cli-test', ...options.env },
   });
   let out = '';
   child.stdout.on('data', (d) => {
@@ -93,7 +86,7 @@ describe.each(engines())('the embargo command on %s', (engine) => {
     if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
     t = await createTestDatabase(engine, { migrate: false });
     await t.db.destroy();
-    env = { DATABASE_URL: databaseUrl(t), LOG_LEVEL: 'warn', EMBARGO_SECRET: 'cli-test' };
+    env = { DATABASE_URL: t.url, LOG_LEVEL: 'warn', EMBARGO_SECRET: 'cli-test' };
   });
   afterAll(async () => {
     await t.destroy();

@@ -180,7 +180,7 @@ describe.each(engines())('sign-in, sessions and setup links on %s', (engine) => 
 
   it('shares the throttle between processes through the database', async () => {
     const user = await makeUser(ctx.t.db, ctx.clock);
-    const db = connect({ url: ctx.t.url, ...(ctx.t.schema ? { schema: ctx.t.schema } : {}) });
+    const db = connect({ url: ctx.t.url });
     const deps = await buildDeps({ config: ctx.deps.config, db, clock: ctx.clock, logger: ctx.deps.logger });
     const other = await buildApp(deps);
     try {

@@ -120,7 +120,9 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     expect((await jobOf()).completed_at).not.toBeNull();
     // Nothing will ever send it: the private link is replaced by the generic page.
     expect(await outboxHolds(STATUS_TOKEN)).toBe(false);
-    expect(stored?.text).toContain('reply on your private status page:\nhttp://localhost:8080/status\n');
+    expect(stored?.text).toContain(
+      'the private link you received when you sent the report (see http://localhost:8080/status).',
+    );
     expect(stored?.html).toContain('href="http://localhost:8080/status"');
 
     const admin = await makeUser(ctx.deps.db, ctx.clock, { isInstanceAdmin: true, project });
@@ -221,7 +223,7 @@ describe.each(engines())('outbox delivery on %s', (engine) => {
     expect(await getEmail(ctx.deps.db, id)).toMatchObject({ status: 'sent' });
     expect(smtp.messages).toHaveLength(1);
     // Given up, the stored copy lost the private link; the retry carries the generic page.
-    expect(smtp.messages[0]?.text).toContain('http://localhost:8080/status\n');
+    expect(smtp.messages[0]?.text).toContain('(see http://localhost:8080/status).');
     expect(smtp.messages[0]?.text).not.toContain(STATUS_TOKEN);
   });
 

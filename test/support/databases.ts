@@ -11,9 +11,8 @@ export type EngineName = 'sqlite' | 'postgres';
 export interface TestDatabase {
   engine: EngineName;
   db: Database;
-  /** The URL (with schema for PostgreSQL) a second process or connection can use. */
+  /** The URL a second process or connection can use. */
   url: string;
-  schema: string | undefined;
   destroy(): Promise<void>;
 }
 
@@ -22,7 +21,7 @@ export function engines(): EngineName[] {
   return process.env.EMBARGO_TEST_POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
-/** A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema. */
+/** A fresh, migrated database: a new SQLite file, or a new PostgreSQL database on the test server. */
 export async function createTestDatabase(
   engine: EngineName,
   options: { migrate?: boolean } = {},
@@ -37,7 +36,6 @@ export async function createTestDatabase(
       engine,
       db,
       url,
-      schema: undefined,
       async destroy() {
         await db.destroy().catch(() => {});
         fs.rmSync(dir, { recursive: true, force: true });
@@ -46,25 +44,32 @@ export async function createTestDatabase(
   }
   const base = process.env.EMBARGO_TEST_POSTGRES_URL;
   if (!base) throw new Error('EMBARGO_TEST_POSTGRES_URL is not set');
-  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const db = connect({ url: base, schema, poolSize: 5 });
+  // A database of its own, not a schema: Kysely's migrator introspects every schema of the
+  // database, and another file dropping its schema at that moment makes the catalog query fail.
+  const name = `embargo_t_${crypto.randomBytes(6).toString('hex')}`;
+  await adminQuery(base, `create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = connect({ url: url.toString(), poolSize: 5 });
   if (migrate) await migrateToLatest(db);
   return {
     engine,
     db,
-    url: base,
-    schema,
+    url: url.toString(),
     async destroy() {
-      // Tolerates a pool the test already closed, so the schema is always dropped.
+      // Tolerates a pool the test already closed, so the database is always dropped.
       await db.destroy().catch(() => {});
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
+      await adminQuery(base, `drop database if exists ${name} with (force)`);
     },
   };
+}
+
+async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
