@@ -33,6 +33,18 @@ export interface Config {
     maxFailures: number;
     windowMinutes: number;
   };
+  mailIn: {
+    host: string;
+    port: number;
+    /** PEM files for STARTTLS; without them the listener offers no TLS (fine on loopback or behind an MTA). */
+    tlsCertFile: string | undefined;
+    tlsKeyFile: string | undefined;
+    /** Domain of per-report reply addresses (security+r-...@domain); defaults to the public host. */
+    domain: string;
+    maxMessageBytes: number;
+    perSenderPerHour: number;
+    imapPollSeconds: number;
+  };
   sessionDays: number;
   worker: { pollMs: number; concurrency: number };
 }
@@ -86,6 +98,17 @@ export function loadConfig(env: Env = process.env): Config {
     login: {
       maxFailures: int(env, 'EMBARGO_LOGIN_MAX_FAILURES', 5),
       windowMinutes: int(env, 'EMBARGO_LOGIN_WINDOW_MINUTES', 15),
+    },
+    mailIn: {
+      host: env.EMBARGO_SMTP_IN_HOST || '127.0.0.1',
+      port: int(env, 'EMBARGO_SMTP_IN_PORT', 2525),
+      tlsCertFile: env.EMBARGO_SMTP_IN_TLS_CERT || undefined,
+      tlsKeyFile: env.EMBARGO_SMTP_IN_TLS_KEY || undefined,
+      domain: (env.EMBARGO_MAIL_DOMAIN || publicUrl.hostname).toLowerCase(),
+      // Five 10 MB attachments grow by a third in base64, plus the text.
+      maxMessageBytes: int(env, 'EMBARGO_SMTP_IN_MAX_BYTES', 72 * 1024 * 1024),
+      perSenderPerHour: int(env, 'EMBARGO_SMTP_IN_PER_SENDER_PER_HOUR', 20),
+      imapPollSeconds: int(env, 'EMBARGO_IMAP_POLL_SECONDS', 60),
     },
     sessionDays: int(env, 'EMBARGO_SESSION_DAYS', 14),
     worker: {

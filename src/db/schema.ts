@@ -13,6 +13,12 @@ import type {
   SessionsTable,
   UsersTable,
 } from '../domain/users/users.table.js';
+import type {
+  ImapAccountsTable,
+  InboundMessagesTable,
+  IntakeAddressesTable,
+} from '../domain/mail-intake/mail-intake.table.js';
+import type { ProjectPgpKeysTable } from '../domain/pgp/pgp.table.js';
 import type { JobsTable } from '../jobs/jobs.table.js';
 import type { OutboundEmailsTable } from '../mail/outbox.table.js';
 
@@ -33,4 +39,8 @@ export interface DB {
   jobs: JobsTable;
   outbound_emails: OutboundEmailsTable;
   audit_log: AuditLogTable;
+  intake_addresses: IntakeAddressesTable;
+  imap_accounts: ImapAccountsTable;
+  inbound_messages: InboundMessagesTable;
+  project_pgp_keys: ProjectPgpKeysTable;
 }

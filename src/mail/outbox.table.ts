@@ -16,4 +16,8 @@ export interface OutboundEmailsTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** JSON object of extra headers (Reply-To, In-Reply-To, References), or null. */
+  headers: string | null;
+  /** Armored public key to encrypt the message to at send time (PGP/MIME), or null. */
+  encrypt_to_key: string | null;
 }

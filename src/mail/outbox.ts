@@ -56,6 +56,8 @@ export async function queueEmail(
     last_error: null,
     created_at: iso(deps.clock.now()),
     sent_at: null,
+    headers: null,
+    encrypt_to_key: null,
   });
   await enqueue(trx, deps.clock, { kind: 'email.send', emailId: id }, { maxAttempts: EMAIL_MAX_ATTEMPTS });
   return id;

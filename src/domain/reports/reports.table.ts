@@ -23,6 +23,8 @@ export interface ReportsTable {
   closed_at: string | null;
   last_activity_at: string;
   updated_at: string;
+  /** The reporter's armored OpenPGP public key, when they sent one: replies are encrypted to it. */
+  reporter_pgp_key: string | null;
 }
 
 export interface ReportEntriesTable {
