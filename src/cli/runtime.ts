@@ -9,7 +9,10 @@ import { createLogger } from '../logger.js';
 /** Connects, migrates and builds Deps for a CLI command; `close` releases the database. */
 export async function openRuntime(config: Config = loadConfig()): Promise<{ deps: Deps; close(): Promise<void> }> {
   const logger = createLogger({ level: config.logLevel });
-  const db = connect({ url: config.databaseUrl });
+  const db = connect({
+    url: config.databaseUrl,
+    onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed; it was dropped'),
+  });
   await migrateToLatest(db);
   const deps = await buildDeps({ config, db, clock: systemClock, logger });
   return {

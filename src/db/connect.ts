@@ -13,6 +13,8 @@ export interface ConnectOptions {
   /** PostgreSQL schema to use (tests give each file its own). */
   schema?: string;
   poolSize?: number;
+  /** Told about errors of idle pooled connections (e.g. the server restarted); they are not fatal. */
+  onIdleError?: (err: Error) => void;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -26,6 +28,10 @@ export function connect(options: ConnectOptions): Database {
       max: options.poolSize ?? 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+    // Without a listener, a server closing an idle connection (a restart, a failover, an admin's
+    // pg_terminate_backend) is an unhandled 'error' event that kills the process. The pool drops that
+    // client and the next query opens a new one.
+    pool.on('error', (err) => options.onIdleError?.(err));
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = options.url.replace(/^sqlite:/, '');
