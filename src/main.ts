@@ -7,7 +7,8 @@ import { isDomainError } from './errors.js';
 const USAGE = `Usage: embargo <command> [options]
 
 Commands:
-  serve [--roles web,worker]       Run the server (default: every role in one process)
+  serve [--roles web,worker,mail-in]
+                                   Run the server (default: every role in one process)
   migrate                          Apply pending database migrations and exit
   user create --email E --name N [--admin] [--password-stdin]
                                    Create a team account (prints a one-time setup link

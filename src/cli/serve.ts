@@ -5,9 +5,11 @@ import { buildApp } from '../http/app.js';
 import { listen } from '../http/server.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { createWorker } from '../jobs/worker.js';
+import { startImapPolling } from '../mail/inbound/imap-poller.js';
+import { startSmtpListener } from '../mail/inbound/smtp-listener.js';
 import { openRuntime, say } from './runtime.js';
 
-export const ROLES = ['web', 'worker'] as const;
+export const ROLES = ['web', 'worker', 'mail-in'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRoles(value: string | undefined): Role[] {
@@ -20,8 +22,9 @@ export function parseRoles(value: string | undefined): Role[] {
 }
 
 /**
- * Runs the requested roles in this process: `web` serves HTTP, `worker` runs the job queue. Any
- * number of processes may run either role against one PostgreSQL database.
+ * Runs the requested roles in this process: `web` serves HTTP, `worker` runs the job queue,
+ * `mail-in` receives mail over SMTP. Any number of processes may run any role against one
+ * PostgreSQL database.
  */
 export async function serve(options: { roles: Role[] }): Promise<void> {
   const config = loadConfig();
@@ -30,7 +33,9 @@ export async function serve(options: { roles: Role[] }): Promise<void> {
   const log = deps.logger;
 
   const seeded = config.seedDemo
-    ? await deps.db.transaction().execute((trx) => seedDemoProject(trx, deps.clock))
+    ? await deps.db
+        .transaction()
+        .execute((trx) => seedDemoProject(trx, deps.clock, { mailDomain: config.mailIn.domain }))
     : false;
   if (seeded) log.info({ slug: 'demo' }, 'seeded the demo project');
   // Only a web process offers the link (a new one replaces older ones), so a worker restarting
@@ -64,6 +69,14 @@ export async function serve(options: { roles: Role[] }): Promise<void> {
     stops.unshift(() => app.close());
     say(`Embargo is listening on ${config.publicUrl.origin} (roles: ${options.roles.join(', ')})`);
     say(`Report form of the demo project: ${config.publicUrl.origin}/p/demo/report`);
+  }
+  if (options.roles.includes('mail-in')) {
+    const listener = await startSmtpListener(deps);
+    // First to stop: no mail is accepted once shutting down (a sender retries later).
+    stops.unshift(() => listener.close());
+    log.info({ host: config.mailIn.host, port: listener.port }, 'mail intake listening');
+    say(`Mail intake (SMTP) is listening on ${config.mailIn.host}:${listener.port}`);
+    stops.push(startImapPolling(deps).stop); // projects' IMAP mailboxes, each polled under a lease
   }
 
   let stopping = false;

@@ -1,5 +1,6 @@
 import { HOUR_MS } from '../clock.js';
 import type { Deps } from '../deps.js';
+import { processInboundMessage } from '../domain/mail-intake/process-inbound.service.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -16,6 +17,17 @@ export function jobHandlers(deps: Deps): JobHandlers {
           { emailId: payload.emailId, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, logger: ctx.logger },
         ),
       // 30 s, 1 min, 2 min ... capped at 1 h: a mail server that is down is not hammered.
+      backoffMs: exponentialBackoff(30_000, HOUR_MS),
+    },
+    'mail.process': {
+      // What cannot be read or filed is quarantined at once; only failures of our own (the database)
+      // are retried, and on the last attempt the message is quarantined so it stays in sight.
+      handle: async (payload, ctx) => {
+        await processInboundMessage(
+          { ...deps, db: ctx.db, clock: ctx.clock, logger: ctx.logger },
+          { inboundId: payload.inboundId, lastAttempt: ctx.attempt >= ctx.maxAttempts },
+        );
+      },
       backoffMs: exponentialBackoff(30_000, HOUR_MS),
     },
   };

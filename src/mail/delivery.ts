@@ -1,6 +1,7 @@
 import { iso } from '../clock.js';
 import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
+import { loadProjectPrivateKey } from '../domain/pgp/pgp-keys.service.js';
 import type { Logger } from '../logger.js';
 import {
   findEmailRow,
@@ -9,7 +10,12 @@ import {
   markEmailStored,
   recordEmailFailure,
 } from './outbox.repository.js';
+import { encryptedMessage } from './pgp-mime.js';
+import { headersAtSend } from './reporter-thread.js';
 import { settledBodies } from './settled-bodies.js';
+import type { OutgoingMessage } from './transport.js';
+
+type DeliveryDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mail' | 'secret'>;
 
 /**
  * Delivers one outbox email; run by the `email.send` job, so it must be idempotent.
@@ -28,12 +34,16 @@ import { settledBodies } from './settled-bodies.js';
  * while the mail server is down): the statement that marks it sent, stored or failed also
  * replaces the link by the generic /status page (settled-bodies.ts).
  *
+ * Reporters. Mail to a report's reporter carries the report's reply address and threading
+ * headers (reporter-thread.ts); when it has a key to encrypt to, it is sent as PGP/MIME, signed
+ * with the project's key when there is one. The row keeps the plain bodies for the Outgoing mail page.
+ *
  * Failures. Any failure (the SMTP server's, or the database's when recording the outcome) counts
  * an attempt; on the job's last attempt the email is parked as `failed`, so the admin's Retry
  * button, which takes failed mail only, can always bring it back.
  */
 export async function deliverEmail(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>,
+  deps: DeliveryDeps,
   options: { emailId: string; attempt: number; maxAttempts: number; logger: Logger },
 ): Promise<void> {
   try {
@@ -51,10 +61,7 @@ export async function deliverEmail(
   }
 }
 
-async function deliver(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>,
-  options: { emailId: string; logger: Logger },
-): Promise<void> {
+async function deliver(deps: DeliveryDeps, options: { emailId: string; logger: Logger }): Promise<void> {
   const row = await findEmailRow(deps.db, options.emailId);
   if (!row) {
     options.logger.warn({ emailId: options.emailId }, 'outbox email not found; nothing to send');
@@ -63,12 +70,13 @@ async function deliver(
   // sent: a previous run delivered it and died before completing its job. stored/failed: settled.
   if (row.status !== 'queued') return;
   const bodies = settledBodies({ text: row.text_body, html: row.html_body });
+  const headers = await headersAtSend(deps.db, deps, row);
 
   if (deps.mail.kind === 'stored') {
     await markEmailStored(deps.db, { id: row.id, bodies });
     return;
   }
-  await deps.mail.send({
+  const message: OutgoingMessage = {
     messageId: row.message_id,
     from: deps.config.mailFrom,
     to: row.to_address,
@@ -76,8 +84,23 @@ async function deliver(
     text: row.text_body,
     html: row.html_body,
     // RFC 3834: tells auto-responders not to answer.
-    headers: { 'Auto-Submitted': 'auto-generated' },
-  });
+    headers: { ...headers, 'Auto-Submitted': 'auto-generated' },
+  };
+  if (row.encrypt_to_key) {
+    // Signing is a courtesy: a key that cannot be unsealed (the server key changed) must not hold the mail back.
+    const signingKey = row.project_id
+      ? await loadProjectPrivateKey(deps.db, deps, row.project_id).catch(() => {
+          options.logger.warn({ emailId: row.id }, 'the project key could not be unsealed; sending unsigned');
+          return null;
+        })
+      : null;
+    message.raw = await encryptedMessage(message, {
+      recipientKey: row.encrypt_to_key,
+      signingKey,
+      date: deps.clock.now(),
+    });
+  }
+  await deps.mail.send(message);
   await markEmailSent(deps.db, { id: row.id, at: iso(deps.clock.now()), bodies });
 }
 

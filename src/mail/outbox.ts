@@ -14,6 +14,7 @@ import {
   requeueFailedEmail,
   toOutboundEmail,
 } from './outbox.repository.js';
+import { reporterMailAtQueue } from './reporter-thread.js';
 import { renderEmail } from './templates/index.js';
 
 /**
@@ -38,6 +39,9 @@ export async function queueEmail(
     throw new DomainError('VALIDATION_FAILED', 'The recipient is not a single email address.', { field: 'to' });
   }
   const rendered = renderEmail(envelope.email, { config: deps.config });
+  // Mail to a report's reporter: threaded with their messages, encrypted when they gave a key.
+  const toReporter = await reporterMailAtQueue(trx, envelope);
+  const headers = toReporter && Object.keys(toReporter.headers).length > 0 ? toReporter.headers : null;
   const id = newId();
   await insertEmailRow(trx, {
     id,
@@ -46,7 +50,7 @@ export async function queueEmail(
     // Fixed once, so every attempt carries the same Message-ID and a receiver can drop a duplicate.
     message_id: `<${newId()}@${deps.config.publicUrl.hostname}>`,
     to_address: envelope.to,
-    subject: rendered.subject,
+    subject: toReporter?.subject ?? rendered.subject,
     // A reporter's private status link is kept here only while the email waits in the queue:
     // delivery replaces it by the generic /status page when the email is sent, stored or given up.
     text_body: rendered.text,
@@ -56,8 +60,8 @@ export async function queueEmail(
     last_error: null,
     created_at: iso(deps.clock.now()),
     sent_at: null,
-    headers: null,
-    encrypt_to_key: null,
+    headers: headers ? JSON.stringify(headers) : null,
+    encrypt_to_key: toReporter?.encryptToKey ?? null,
   });
   await enqueue(trx, deps.clock, { kind: 'email.send', emailId: id }, { maxAttempts: EMAIL_MAX_ATTEMPTS });
   return id;

@@ -8,6 +8,11 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /**
+   * The complete message, built by the caller (an OpenPGP-encrypted one: mail/pgp-mime.ts), sent
+   * as is to `to`; the fields above then only give the envelope.
+   */
+  raw?: Buffer;
 }
 
 /**
@@ -36,6 +41,10 @@ export function createMailTransport(smtpUrl: string | undefined): MailTransport 
   return {
     kind: 'smtp',
     async send(message) {
+      if (message.raw) {
+        await transporter.sendMail({ envelope: { from: message.from, to: [message.to] }, raw: message.raw });
+        return;
+      }
       await transporter.sendMail({
         messageId: message.messageId,
         from: message.from,

@@ -143,8 +143,13 @@ describe.each(engines())('the embargo command on %s', (engine) => {
 
   it('serves with the demo project seeded, prints the first-admin link, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), LOG_LEVEL: 'warn', EMBARGO_PUBLIC_URL: `http://127.0.0.1:${port}` };
-    await withServe({ engine, args: [], env, ready: 'listening on' }, async ({ output, stop }) => {
+    const env = {
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      EMBARGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      EMBARGO_SMTP_IN_PORT: '0',
+    };
+    await withServe({ engine, args: [], env, ready: 'Mail intake (SMTP) is listening' }, async ({ output, stop }) => {
       expect(output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{43}`));
       const form = await fetch(`http://127.0.0.1:${port}/p/demo/report`);
       expect(form.status).toBe(200);

@@ -1,8 +1,13 @@
 import crypto from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
+import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
+import { addIntakeAddress } from '../../src/domain/mail-intake/intake-addresses.service.js';
+import { storeInboundMessage } from '../../src/domain/mail-intake/store-inbound.js';
+import { addImapAccount } from '../../src/domain/mail-intake/imap-accounts.service.js';
+import { generateProjectKey } from '../../src/domain/pgp/pgp-keys.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import { addMember } from '../../src/domain/projects/projects.service.js';
@@ -275,12 +280,60 @@ const signedUpAccount = (ctx: TestContext) =>
   );
 const freshBranch = (ctx: TestContext, project: Project) =>
   tx(ctx, (trx) => addBranch(trx, ctx.clock, { by, projectId: project.id, name: `b-${unique()}`, endOfSupport: null }));
+/** An IMAP account whose server refuses connections at once (nobody listens on port 1). */
+const freshImapAccount = (ctx: TestContext, project: Project) =>
+  tx(ctx, (trx) =>
+    addImapAccount(trx, ctx.deps, {
+      by,
+      projectId: project.id,
+      input: { host: '127.0.0.1', port: 1, secure: false, username: `u-${unique()}`, password: 'pw', mailbox: '' },
+    }),
+  );
+const imapRow = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db
+    .selectFrom('imap_accounts')
+    .select(['mailbox', 'enabled', 'last_polled_at', 'last_error'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+const pgpKeyOf = (ctx: TestContext, project: Project) => () =>
+  ctx.deps.db
+    .selectFrom('project_pgp_keys')
+    .select('fingerprint')
+    .where('project_id', '=', project.id)
+    .executeTakeFirst();
+/** Gives the project an OpenPGP key unless it has one. */
+async function withPgpKey(ctx: TestContext, project: Project): Promise<void> {
+  if (await pgpKeyOf(ctx, project)()) return;
+  await tx(ctx, (trx) => generateProjectKey(trx, ctx.deps, { by, projectId: project.id }));
+}
 /** An account still waiting for its password, and a live setup link for it. */
 async function invitee(ctx: TestContext): Promise<{ user: User; token: string }> {
   const user = await account(ctx);
   const link = await tx(ctx, (trx) => accountSetupLink(trx, ctx.deps, user.id));
   return { user, token: link.url.split('/').pop() ?? '' };
 }
+
+/** A quarantined inbound message of `project` (raw kept) whose subject is `subject`. */
+async function quarantined(ctx: TestContext, project: Project, subject: string): Promise<string> {
+  const raw = Buffer.from(`From: someone@example.net\r\nSubject: ${subject}\r\n\r\nBody.\r\n`);
+  const { id } = await tx(ctx, (trx) =>
+    storeInboundMessage(trx, ctx.deps, {
+      source: 'smtp',
+      projectId: project.id,
+      raw,
+      envelopeFrom: null,
+      envelopeTo: [],
+    }),
+  );
+  await ctx.deps.db.updateTable('inbound_messages').set({ status: 'quarantined' }).where('id', '=', id).execute();
+  return id;
+}
+const inboundStatus = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db.selectFrom('inbound_messages').select('status').where('id', '=', id).executeTakeFirst();
+const intakeAddress = (ctx: TestContext, project: Project) =>
+  tx(ctx, (trx) =>
+    addIntakeAddress(trx, ctx.clock, { by, projectId: project.id, address: `sec-${unique()}@intake.example.org` }),
+  );
 
 // --- The matrix: one row per route ------------------------------------------------------------------
 
@@ -542,6 +595,119 @@ const rows: Row[] = [
     },
   },
 
+  // A project's IMAP mailboxes.
+  {
+    route: 'GET /p/:slug/settings/imap',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings/imap`),
+  },
+  {
+    route: 'POST /p/:slug/settings/imap',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug, site }) => {
+      const username = `new-${unique()}`;
+      const found = () =>
+        ctx.deps.db
+          .selectFrom('imap_accounts')
+          .select('id')
+          .where('project_id', '=', site.project.id)
+          .where('username', '=', username)
+          .executeTakeFirst();
+      const form = { host: 'imap.example.org', port: '993', secure: '1', username, password: 'pw', mailbox: '' };
+      return post(`/p/${slug}/settings/imap`, form, found);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/imap/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const account = await freshImapAccount(ctx, site.project);
+      const form = { host: '127.0.0.1', port: '1', username: account.username, password: '', mailbox: 'Other' };
+      return post(`/p/${slug}/settings/imap/${account.id}`, form, imapRow(ctx, account.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/imap/:id/enabled',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const account = await freshImapAccount(ctx, site.project);
+      return post(`/p/${slug}/settings/imap/${account.id}/enabled`, { enabled: '0' }, imapRow(ctx, account.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/imap/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const account = await freshImapAccount(ctx, site.project);
+      return post(`/p/${slug}/settings/imap/${account.id}/remove`, {}, imapRow(ctx, account.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/imap/:id/poll',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const account = await freshImapAccount(ctx, site.project);
+      return post(`/p/${slug}/settings/imap/${account.id}/poll`, {}, imapRow(ctx, account.id));
+    },
+  },
+
+  // A project's OpenPGP key, and its public half for everyone.
+  {
+    route: 'GET /p/:slug/settings/pgp',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings/pgp`),
+  },
+  {
+    route: 'POST /p/:slug/settings/pgp',
+    scope: 'project',
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const { privateKey } = await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'ed25519Legacy',
+        userIDs: [{ name: 'Uploaded' }],
+        date: new Date(ctx.clock.now().getTime() - 60_000),
+        format: 'armored',
+      });
+      return post(`/p/${slug}/settings/pgp`, { armoredKey: privateKey, passphrase: '' }, pgpKeyOf(ctx, site.project));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/pgp/generate',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug, site }) => post(`/p/${slug}/settings/pgp/generate`, {}, pgpKeyOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /p/:slug/settings/pgp/remove',
+    scope: 'project',
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      await withPgpKey(ctx, site.project);
+      return post(`/p/${slug}/settings/pgp/remove`, {}, pgpKeyOf(ctx, site.project));
+    },
+  },
+  {
+    route: 'GET /p/:slug/pgp-key.asc',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      await withPgpKey(ctx, site.project);
+      return get(`/p/${slug}/pgp-key.asc`);
+    },
+  },
+
   // The team's pages.
   { route: 'GET /p/:slug/inbox', scope: 'project', expect: projectMembers, build: (t) => get(`/p/${t.slug}/inbox`) },
   {
@@ -584,6 +750,66 @@ const rows: Row[] = [
       return post(`/p/${slug}/reports/${report.id}/${action.name}`, action.form, reportState(ctx, report.id));
     },
   })),
+
+  // Mail intake: received mail for members, intake addresses for those who manage the project.
+  {
+    route: 'GET /p/:slug/mail/inbound',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.report],
+    build: async ({ ctx, slug, site }) => {
+      await quarantined(ctx, site.project, `Mail about ${site.secrets.report}`);
+      return get(`/p/${slug}/mail/inbound`);
+    },
+  },
+  {
+    route: 'GET /p/:slug/mail/inbound/:id/raw',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    shows: (site) => [site.secrets.report],
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/mail/inbound/${await quarantined(ctx, site.project, site.secrets.report)}/raw`),
+  },
+  {
+    route: 'POST /p/:slug/mail/inbound/:id/reprocess',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const id = await quarantined(ctx, site.project, 'Broken');
+      return post(`/p/${slug}/mail/inbound/${id}/reprocess`, {}, inboundStatus(ctx, id));
+    },
+  },
+  {
+    route: 'GET /p/:slug/settings/mail',
+    scope: 'project',
+    expect: projectManagers,
+    build: (t) => get(`/p/${t.slug}/settings/mail`),
+  },
+  {
+    route: 'POST /p/:slug/settings/mail',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug }) => {
+      const address = `new-${unique()}@intake.example.org`;
+      const found = () =>
+        ctx.deps.db.selectFrom('intake_addresses').select('id').where('address', '=', address).executeTakeFirst();
+      return post(`/p/${slug}/settings/mail`, { address }, found);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/mail/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      const address = await intakeAddress(ctx, site.project);
+      const found = () =>
+        ctx.deps.db.selectFrom('intake_addresses').select('id').where('id', '=', address.id).executeTakeFirst();
+      return post(`/p/${slug}/settings/mail/${address.id}/remove`, {}, found);
+    },
+  },
 
   // The reporter's status page and API.
   {

@@ -1,13 +1,19 @@
 import type { Clock } from '../../clock.js';
 import { iso } from '../../clock.js';
 import type { Trx } from '../../db/types.js';
+import { isDomainError } from '../../errors.js';
 import { newId } from '../ids.js';
+import { insertIntakeAddressRow } from '../mail-intake/intake-addresses.repository.js';
+import { normaliseIntakeAddress } from '../mail-intake/intake-addresses.service.js';
 import { createProject, getProjectBySlug } from '../projects/projects.service.js';
 
 export const DEMO_SLUG = 'demo';
 
-/** Seeds the demo project on a fresh instance, so a newcomer has somewhere to send a report. Idempotent. */
-export async function seedDemoProject(trx: Trx, clock: Clock): Promise<boolean> {
+/**
+ * Seeds the demo project on a fresh instance, so a newcomer has somewhere to send a report (by form,
+ * and by mail to `security@<mailDomain>` when a mail domain is given). Idempotent.
+ */
+export async function seedDemoProject(trx: Trx, clock: Clock, options: { mailDomain?: string } = {}): Promise<boolean> {
   if (await getProjectBySlug(trx, DEMO_SLUG)) return false;
   const anyProject = await trx.selectFrom('projects').select('id').limit(1).executeTakeFirst();
   if (anyProject) return false;
@@ -26,5 +32,18 @@ export async function seedDemoProject(trx: Trx, clock: Clock): Promise<boolean> 
       { id: newId(), project_id: project.id, name: '1.x', end_of_support: '2027-06-30', created_at: now },
     ])
     .execute();
+  const address = demoIntakeAddress(options.mailDomain);
+  if (address) await insertIntakeAddressRow(trx, { id: newId(), project_id: project.id, address, created_at: now });
   return true;
+}
+
+/** security@<domain>, or undefined when the domain cannot make an intake address (an IPv6 literal). */
+function demoIntakeAddress(domain: string | undefined): string | undefined {
+  if (!domain) return undefined;
+  try {
+    return normaliseIntakeAddress(`security@${domain}`);
+  } catch (err) {
+    if (isDomainError(err)) return undefined;
+    throw err;
+  }
 }

@@ -44,7 +44,7 @@ export interface InboundMessagesTable {
   message_id: string | null;
   size: number;
   raw: Buffer | null;
-  /** 'received' | 'processed' | 'quarantined' | 'ignored' */
+  /** 'received' | 'processed' | 'quarantined' | 'ignored' ('processing' only inside the processing transaction) */
   status: string;
   reason: string | null;
   report_id: string | null;

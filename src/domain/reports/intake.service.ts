@@ -18,8 +18,10 @@ export type { ReportInput } from './intake-input.js';
 
 export interface SubmitContext {
   projectSlug: string;
-  source: 'web' | 'api';
+  source: 'web' | 'api' | 'email';
   origin: RequestOrigin;
+  /** Kept on the 'submitted' timeline entry, e.g. `{ via: 'email', encrypted, signature }`. */
+  entryDetail?: Record<string, unknown> | null;
 }
 
 export type IntakeDeps = Pick<Deps, 'clock' | 'config'>;
@@ -91,6 +93,7 @@ export async function submitReport(
     visibility: 'public',
     authorKind: 'reporter',
     statusTo: 'new',
+    detail: ctx.entryDetail ?? null,
     createdAt: at,
   });
   for (const file of files) await insertAttachment(trx, { reportId: id, entryId, file, createdAt: at });

@@ -122,6 +122,19 @@ export async function addReporterMessage(
   input: ReporterMessageInput,
 ): Promise<{ report: Report; entryId: string }> {
   const report = await reportForToken(trx, input.token);
+  return postReporterMessage(trx, deps, { ...input, report });
+}
+
+/**
+ * As addReporterMessage, for a report the caller already identified (by its status link, or by
+ * mail to its reply address). `entryDetail` is kept on the message entry (e.g. `{ via: 'email' }`).
+ */
+export async function postReporterMessage(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: Omit<ReporterMessageInput, 'token'> & { report: Report; entryDetail?: Record<string, unknown> | null },
+): Promise<{ report: Report; entryId: string }> {
+  const { report } = input;
   if (report.status === 'closed' && report.closeReason === 'spam') throw new DomainError('REPLIES_CLOSED');
   const body = requiredText('body', 'A message', input.body, LIMITS.message);
   const files = checkAttachments(deps.config, input.attachments ?? []);
@@ -134,6 +147,7 @@ export async function addReporterMessage(
     visibility: 'public',
     authorKind: 'reporter',
     body,
+    detail: input.entryDetail ?? null,
     createdAt: at,
   });
   for (const file of files) await insertAttachment(trx, { reportId: report.id, entryId, file, createdAt: at });
@@ -167,7 +181,13 @@ export async function addReporterMessage(
     action: 'report.reporter_replied',
     subjectType: 'report',
     subjectId: report.id,
-    detail: { trackingId: report.trackingId, attachments: files.length, from, to },
+    detail: {
+      trackingId: report.trackingId,
+      attachments: files.length,
+      from,
+      to,
+      ...(typeof input.entryDetail?.via === 'string' ? { via: input.entryDetail.via } : {}),
+    },
   });
   const project = await projectOf(trx, report);
   for (const member of await listMembers(trx, project.id, { activeOnly: true })) {

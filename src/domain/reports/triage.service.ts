@@ -284,12 +284,14 @@ export async function reopen(
 export async function sendMessage(
   trx: Trx,
   deps: TriageDeps,
-  input: TriageTarget & { message: string },
+  /** `detail` is kept on the entry (ids and flags only), e.g. `{ via: 'email' }` for a member's emailed reply. */
+  input: TriageTarget & { message: string; detail?: Record<string, unknown> | null },
 ): Promise<TriageResult> {
   const message = requiredText(input.message, 'message', 'a message');
   const row = await requireTeamReportRow(trx, input);
   const at = await recordActivity(trx, deps, input, row, 'report.message_sent');
-  await addEntry(trx, input.actor, row.id, at, { kind: 'message', visibility: 'public', body: message });
+  const detail = input.detail ?? null;
+  await addEntry(trx, input.actor, row.id, at, { kind: 'message', visibility: 'public', body: message, detail });
   await notifyReporter(trx, deps, row, { status: null, closeReason: null, message });
   return { report: toReport({ ...row, last_activity_at: at, updated_at: at }) };
 }

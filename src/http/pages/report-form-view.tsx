@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Config } from '../../config.js';
+import { formatFingerprint } from '../../domain/pgp/pgp.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { LIMITS } from '../../domain/reports/intake-input.js';
 import type { ErrorCode } from '../../errors.js';
@@ -23,6 +24,8 @@ export interface FormProps {
   csrfToken: string;
   config: Config;
   error?: { code: ErrorCode; message: string; field?: string };
+  /** The fingerprint of the project's OpenPGP key, when it has one (for mail to its intake address). */
+  pgpFingerprint?: string | null;
 }
 
 function Field(props: { name: keyof FormValues; label: string; hint?: string; children: ComponentChildren }) {
@@ -36,7 +39,7 @@ function Field(props: { name: keyof FormValues; label: string; hint?: string; ch
   );
 }
 
-export function ReportForm({ project, values, csrfToken, config, error }: FormProps) {
+export function ReportForm({ project, values, csrfToken, config, error, pgpFingerprint }: FormProps) {
   const invalid = (name: string) => (error?.field === name ? true : undefined);
   const mb = Math.floor(config.intake.maxAttachmentBytes / (1024 * 1024));
   return (
@@ -46,6 +49,12 @@ export function ReportForm({ project, values, csrfToken, config, error }: FormPr
         Only the {project.name} security team can read what you send here. You need no account: after sending you get a
         private link to follow the report and talk with the team.
       </p>
+      {pgpFingerprint ? (
+        <p class="pgp-key-note">
+          Encrypt with our OpenPGP key (optional): <a href={`/p/${project.slug}/pgp-key.asc`}>public key</a>,
+          fingerprint <code class="fingerprint">{formatFingerprint(pgpFingerprint)}</code>.
+        </p>
+      ) : null}
       {error ? (
         <p class="notice error" role="alert">
           {error.message}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { getProjectKey } from '../../domain/pgp/pgp-keys.service.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
 import { submitReport } from '../../domain/reports/intake.service.js';
 import { statusUrl } from '../../domain/reports/links.js';
@@ -25,7 +26,16 @@ export function reportFormPages(deps: Deps) {
     app.get<{ Params: { slug: string } }>('/p/:slug/report', async (request, reply) => {
       const project = await requireProject(deps.db, request.params.slug);
       authorize(request.actor, 'report.submit', { projectId: project.id });
-      const form = <ReportForm project={project} values={{}} csrfToken={request.csrfToken()} config={deps.config} />;
+      const pgpFingerprint = (await getProjectKey(deps.db, project.id))?.fingerprint;
+      const form = (
+        <ReportForm
+          project={project}
+          values={{}}
+          csrfToken={request.csrfToken()}
+          config={deps.config}
+          pgpFingerprint={pgpFingerprint}
+        />
+      );
       return reply.page(form, { title: `Report a vulnerability in ${project.name}` });
     });
 
@@ -74,6 +84,7 @@ export function reportFormPages(deps: Deps) {
             csrfToken={request.csrfToken()}
             config={deps.config}
             error={{ code: err.code, message: err.message, field }}
+            pgpFingerprint={(await getProjectKey(deps.db, project.id))?.fingerprint}
           />
         );
         return reply.page(form, { title: `Report a vulnerability in ${project.name}`, status: statusOf[err.code] });

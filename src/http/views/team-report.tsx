@@ -165,6 +165,27 @@ function entryHeading(entry: ReportEntry): string {
   return entry.authorKind === 'reporter' ? 'wrote' : 'wrote to the reporter';
 }
 
+const SIGNATURES: Record<string, string> = {
+  verified: 'signature verified',
+  unverified: 'signed, key unknown',
+  invalid: 'signature invalid',
+};
+
+/** How an entry that came by mail arrived: by email, whether encrypted, and its OpenPGP signature. */
+function ViaEmail({ entry }: { entry: ReportEntry }) {
+  if (entry.detail?.via !== 'email') return null;
+  const signature = entry.detail.signature;
+  const status = signature && typeof signature === 'object' && 'status' in signature ? signature.status : null;
+  const label = typeof status === 'string' ? SIGNATURES[status] : undefined;
+  return (
+    <>
+      {' · by email'}
+      {entry.detail.encrypted === true ? <span class="badge mail-encrypted">encrypted</span> : null}
+      {label ? <span class={`badge signature-${String(status)}`}>{label}</span> : null}
+    </>
+  );
+}
+
 export function Timeline({ entries, base }: { entries: ReportEntry[]; base: string }) {
   return (
     <ol class="timeline">
@@ -172,6 +193,7 @@ export function Timeline({ entries, base }: { entries: ReportEntry[]; base: stri
         <li key={entry.id} class={entry.visibility === 'internal' ? 'internal' : undefined} id={`entry-${entry.id}`}>
           <p class="muted">
             <strong>{authorOf(entry)}</strong> {entryHeading(entry)} · {when(entry.createdAt)}
+            <ViaEmail entry={entry} />
             {entry.visibility === 'internal' ? (
               <span class="badge private">Private: the reporter never sees this</span>
             ) : null}
