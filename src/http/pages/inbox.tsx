@@ -110,6 +110,12 @@ export function inboxPages(deps: Deps) {
             <h1>{project.name}: inbox</h1>
             <p class="muted">
               Acknowledgement target: {project.ackTargetHours} h.{' '}
+              <a href={`/p/${project.slug}/mail/inbound`}>Mail received</a>{' '}
+              {can(actor, 'project.manage', { projectId: project.id }) ? (
+                <>
+                  <a href={`/p/${project.slug}/settings`}>Settings</a>{' '}
+                </>
+              ) : null}
               {can(actor, 'project.audit.read', { projectId: project.id }) ? (
                 <a href={`/p/${project.slug}/audit`}>Audit log</a>
               ) : null}

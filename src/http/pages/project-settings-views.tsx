@@ -16,6 +16,9 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={base}>Settings</a>
       <a href={`${base}/branches`}>Release branches</a>
       <a href={`${base}/members`}>Members</a>
+      <a href={`${base}/mail`}>Mail intake</a>
+      <a href={`${base}/imap`}>Mailboxes (IMAP)</a>
+      <a href={`${base}/pgp`}>OpenPGP key</a>
     </nav>
   );
 }
