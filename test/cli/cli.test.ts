@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { createTestDatabase, type EngineName, engines, type TestDatabase } from '../support/databases.js';
@@ -39,7 +40,7 @@ function freePort(): Promise<number> {
  */
 async function withServe(
   options: { engine: EngineName; args: string[]; env: Record<string, string>; ready: string },
-  body: (server: { output: () => string; stop: () => Promise<number | null> }) => Promise<void>,
+  body: (server: { output: () => string; stop: () => Promise<number | null>; databaseUrl: string }) => Promise<void>,
 ): Promise<void> {
   const fresh = await createTestDatabase(options.engine, { migrate: false });
   await fresh.db.destroy();
@@ -67,6 +68,7 @@ async function withServe(
       });
     });
     await body({
+      databaseUrl: fresh.url,
       output: () => out,
       stop: async () => {
         child.kill('SIGTERM');
@@ -156,5 +158,62 @@ describe.each(engines())('the embargo command on %s', (engine) => {
       expect(await form.text()).toContain('Demo Project');
       expect(await stop()).toBe(0);
     });
+  });
+  it("turns a newcomer's mail to the demo project's address into a report in its inbox", async () => {
+    const smtpPort = await freePort();
+    const env = {
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+      EMBARGO_SMTP_IN_PORT: String(smtpPort),
+      EMBARGO_MAIL_DOMAIN: 'example.org',
+      EMBARGO_WORKER_POLL_MS: '100',
+    };
+    await withServe(
+      { engine, args: [], env, ready: 'Mail intake (SMTP) is listening' },
+      async ({ stop, databaseUrl }) => {
+        const transport = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: smtpPort,
+          secure: false,
+          ignoreTLS: true,
+        });
+        await transport.sendMail({
+          from: 'Fran Finder <finder@example.net>',
+          to: 'security@example.org',
+          subject: 'Path traversal in the archive extractor',
+          text: 'Entries named ../../etc/passwd escape the target directory.',
+        });
+        transport.close();
+        const db = connect({ url: databaseUrl });
+        try {
+          const demoReports = () =>
+            db
+              .selectFrom('reports')
+              .innerJoin('projects', 'projects.id', 'reports.project_id')
+              .select(['reports.title', 'reports.source', 'reports.reporter_email', 'reports.status'])
+              .where('projects.slug', '=', 'demo')
+              .execute();
+          await expect.poll(demoReports, { timeout: 10_000 }).toEqual([
+            {
+              title: 'Path traversal in the archive extractor',
+              source: 'email',
+              reporter_email: 'finder@example.net',
+              status: 'new',
+            },
+          ]);
+          // The reporter is answered by mail (kept in the outbox here: no outgoing SMTP is configured).
+          const toReporter = () =>
+            db
+              .selectFrom('outbound_emails')
+              .select('template')
+              .where('to_address', '=', 'finder@example.net')
+              .execute();
+          await expect.poll(toReporter, { timeout: 10_000 }).toEqual([{ template: 'report-received' }]);
+        } finally {
+          await db.destroy();
+        }
+        expect(await stop()).toBe(0);
+      },
+    );
   });
 });
