@@ -1,5 +1,7 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Clock } from '../clock.js';
 import { addMs, iso } from '../clock.js';
+import type { DB } from '../db/schema.js';
 import type { DbOrTrx, Trx } from '../db/types.js';
 import { newId } from '../domain/ids.js';
 import type { JobPayload } from './job-types.js';
@@ -35,6 +37,30 @@ export async function enqueue(trx: Trx, clock: Clock, job: JobPayload, options: 
   return id;
 }
 
+/** Not claimed, or claimed by a worker whose lock expired with attempts left. */
+function claimable(now: string) {
+  return (eb: ExpressionBuilder<DB, 'jobs'>) =>
+    eb.or([
+      eb('claimed_by', 'is', null),
+      eb.and([eb('lock_expires_at', '<', now), eb('attempts', '<', eb.ref('max_attempts'))]),
+    ]);
+}
+
+/** Jobs whose worker died (lock expired) during their last allowed attempt: failed, not run again. */
+async function parkAbandonedLastAttempts(db: DbOrTrx, now: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ failed_at: now, claimed_by: null, lock_expires_at: null, last_error: ABANDONED })
+    .where('completed_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .where('claimed_by', 'is not', null)
+    .where('lock_expires_at', '<', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+    .execute();
+}
+
+const ABANDONED = 'worker died during the last attempt';
+
 export interface ClaimedJob {
   id: string;
   payload: JobPayload;
@@ -45,7 +71,8 @@ export interface ClaimedJob {
 /**
  * Claims up to `limit` due jobs for `workerId`. A claim is a conditional UPDATE that succeeds for
  * exactly one worker, so several processes on one PostgreSQL never run the same job at once; a
- * claim whose lock expired (its worker died) can be taken again.
+ * claim whose lock expired (its worker died) can be taken again, unless that was its last attempt:
+ * such a job is parked as failed, or a job that kills its worker would be run forever.
  */
 export async function claimDueJobs(
   db: DbOrTrx,
@@ -53,13 +80,14 @@ export async function claimDueJobs(
   options: { workerId: string; limit: number; lockMs: number },
 ): Promise<ClaimedJob[]> {
   const now = iso(clock.now());
+  await parkAbandonedLastAttempts(db, now);
   const candidates = await db
     .selectFrom('jobs')
     .select(['id'])
     .where('completed_at', 'is', null)
     .where('failed_at', 'is', null)
     .where('run_at', '<=', now)
-    .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('lock_expires_at', '<', now)]))
+    .where(claimable(now))
     .orderBy('run_at')
     .limit(options.limit)
     .execute();
@@ -75,7 +103,7 @@ export async function claimDueJobs(
       .where('id', '=', id)
       .where('completed_at', 'is', null)
       .where('failed_at', 'is', null)
-      .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('lock_expires_at', '<', now)]))
+      .where(claimable(now))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue; // another worker won this one
     const row = await db

@@ -38,9 +38,10 @@ export async function queueEmail(
   if (!ADDRESS.test(envelope.to) || envelope.to.length > 320) {
     throw new DomainError('VALIDATION_FAILED', 'The recipient is not a single email address.', { field: 'to' });
   }
-  const rendered = renderEmail(envelope.email, { config: deps.config });
-  // Mail to a report's reporter: threaded with their messages, encrypted when they gave a key.
+  // Mail to a report's reporter: threaded with their messages, encrypted when they gave a key, and
+  // without the team's text when the report came encrypted and no key is known (reporter-thread.ts).
   const toReporter = await reporterMailAtQueue(trx, envelope);
+  const rendered = renderEmail(toReporter?.email ?? envelope.email, { config: deps.config });
   const headers = toReporter && Object.keys(toReporter.headers).length > 0 ? toReporter.headers : null;
   const id = newId();
   await insertEmailRow(trx, {

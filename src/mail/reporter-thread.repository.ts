@@ -30,6 +30,17 @@ export async function submittedDetail(db: DbOrTrx, reportId: string): Promise<st
   return row?.detail ?? null;
 }
 
+/** The detail (JSON text) of every timeline entry of the report that has one. */
+export async function entryDetails(db: DbOrTrx, reportId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('report_entries')
+    .select('detail')
+    .where('report_id', '=', reportId)
+    .where('detail', 'is not', null)
+    .execute();
+  return rows.map((r) => r.detail).filter((d): d is string => d !== null);
+}
+
 /** Message-IDs of the mail filed on the report (by its reporter or members), oldest first. */
 export async function inboundMessageIds(db: DbOrTrx, reportId: string, limit: number): Promise<string[]> {
   const rows = await db

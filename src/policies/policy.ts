@@ -11,6 +11,7 @@ export type Action =
   | 'project.view' // see the project's inbox and reports list
   | 'project.manage' // settings, branches, templates; the members list
   | 'project.members.manage' // add members, change their roles, remove them
+  | 'project.intake.manage' // add and remove the project's intake (mail) addresses
   | 'project.audit.read'
   | 'report.submit' // the public intake form and API
   | 'report.read' // a report's content and attachments
@@ -28,7 +29,8 @@ export interface Subject {
   reportId?: string;
   /**
    * Whether the project has at least one admin member (enabled or not), filled by routes that
-   * decide 'project.members.manage'. Left out, it counts as true: the rule fails closed.
+   * decide 'project.members.manage' or 'project.intake.manage'. Left out, it counts as true: the
+   * rule fails closed.
    */
   projectHasAdmin?: boolean;
 }
@@ -48,6 +50,10 @@ const rules: Record<Action, Rule> = {
   'project.view': isMember,
   'project.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdmin(a, s),
   'project.members.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdminOfOrphan(a, s),
+  // An intake address is unique across the instance: adding it to a project moves its mail (new
+  // reports, reporters' replies) there. An instance admin who could do it for any project could
+  // route another project's reports into a project they control.
+  'project.intake.manage': (a, s) => isProjectAdmin(a, s) || isInstanceAdminOfOrphan(a, s),
   'project.audit.read': isProjectAdmin,
   'report.submit': () => true,
   'report.read': isMember,
@@ -74,7 +80,8 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
   if (can(actor, action, subject)) return;
   if (actor.kind === 'anonymous') throw new DomainError('AUTH_REQUIRED');
   if (subject.projectId !== null && roleIn(actor, subject.projectId) !== undefined) throw new DomainError('FORBIDDEN');
-  const settings = action === 'project.manage' || action === 'project.members.manage';
+  const settings =
+    action === 'project.manage' || action === 'project.members.manage' || action === 'project.intake.manage';
   if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }

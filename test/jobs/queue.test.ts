@@ -73,6 +73,40 @@ describe.each(engines())('job queue on %s', (engine) => {
     expect((await jobRow(id)).completed_at).not.toBeNull();
   });
 
+  it('parks, instead of reclaiming, a job whose worker died during its last attempt', async () => {
+    await drain();
+    const id = await add(job('kills-its-worker'), { maxAttempts: 2 });
+    const claim = (workerId: string) => claimDueJobs(t.db, clock, { workerId, limit: 10, lockMs: MINUTE_MS });
+    expect(await claim('dies-1')).toMatchObject([{ id, attempts: 1 }]);
+    clock.advance(MINUTE_MS + 1);
+    expect(await claim('dies-2')).toMatchObject([{ id, attempts: 2 }]); // one attempt was left
+    clock.advance(MINUTE_MS + 1);
+    expect(await claim('would-be-third')).toEqual([]);
+    const row = await jobRow(id);
+    expect(row).toMatchObject({
+      attempts: 2,
+      claimed_by: null,
+      lock_expires_at: null,
+      completed_at: null,
+      last_error: 'worker died during the last attempt',
+    });
+    expect(row.failed_at).toBe(iso(clock.now()));
+    clock.advance(24 * 60 * MINUTE_MS);
+    expect(await claim('much-later')).toEqual([]);
+    expect((await jobRow(id)).attempts).toBe(2);
+  });
+
+  it('does not park a job at its last attempt while its worker still holds the lock', async () => {
+    await drain();
+    const id = await add(job('slow-last-attempt'), { maxAttempts: 1 });
+    expect(await claimDueJobs(t.db, clock, { workerId: 'slow', limit: 10, lockMs: MINUTE_MS })).toHaveLength(1);
+    clock.advance(MINUTE_MS - 1);
+    expect(await claimDueJobs(t.db, clock, { workerId: 'other', limit: 10, lockMs: MINUTE_MS })).toEqual([]);
+    expect(await jobRow(id)).toMatchObject({ claimed_by: 'slow', failed_at: null });
+    await completeJob(t.db, clock, id, 'slow');
+    expect((await jobRow(id)).completed_at).not.toBeNull();
+  });
+
   it('retries a failed job after its backoff, honouring run_at, then parks it as failed', async () => {
     await drain();
     const runs: number[] = [];

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripQuotedTail } from '../../src/domain/mail-intake/auto-mail.js';
 import { engines } from '../support/databases.js';
 import { makeUser } from '../support/factories.js';
 import { countRows, type IntakeHarness, intakeProject, rawSmtp, sender, startIntake } from './support.js';
@@ -116,26 +115,5 @@ describe.each(engines())('machine-written mail on %s', (engine) => {
       .where('project_id', '=', project.id)
       .execute();
     expect(reports).toHaveLength(1);
-  });
-});
-
-describe('quoted tails', () => {
-  it('drops a trailing "On ... wrote:" block of quoted lines', () => {
-    const text = 'New detail.\n\nOn Mon, 2 Mar 2026, Team <t@x.org> wrote:\n> old\n>\n> older\n';
-    expect(stripQuotedTail(text)).toBe('New detail.');
-    const wrapped = 'Yes.\n\nOn Mon, 2 Mar 2026 at 09:00, A Very Long Name\n<someone@example.org> wrote:\n\n> hi\n';
-    expect(stripQuotedTail(wrapped)).toBe('Yes.');
-  });
-
-  it('keeps everything else whole', () => {
-    for (const text of [
-      'No quote here.',
-      '> a quote at the top\nthen my answer',
-      'On Monday I wrote: a note, and then\n> a quote\nand more text after it',
-      'Some text\n> quoted without an introduction',
-      'On Mon, X wrote:\n> only a quote',
-    ]) {
-      expect(stripQuotedTail(text)).toBe(text);
-    }
   });
 });

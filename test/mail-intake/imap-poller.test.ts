@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { ImapFlow } from 'imapflow';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noOrigin } from '../../src/domain/audit/audit.js';
@@ -246,6 +247,90 @@ describe.each(engines())('IMAP poller on %s', (engine) => {
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1])),
     );
     expect(await poll(account)).toMatchObject({ stored: 0, skipped: 0 });
+  });
+
+  /** The mailbox's UIDVALIDITY as the server tells it. */
+  async function uidValidityOf(mailbox: string): Promise<string> {
+    const client = new ImapFlow({
+      host: imap.host,
+      port: imap.port,
+      secure: false,
+      auth: { user: imap.user, pass: imap.password },
+      logger: false,
+    });
+    await client.connect();
+    try {
+      return String((await client.status(mailbox, { uidValidity: true })).uidValidity);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+  const pointAt = (account: ImapAccount, mailbox: string) =>
+    ctx.deps.db.transaction().execute((trx) =>
+      updateImapAccount(trx, ctx.deps, {
+        by,
+        projectId: project.id,
+        accountId: account.id,
+        input: { host: imap.host, port: imap.port, secure: false, username: imap.user, password: '', mailbox },
+      }),
+    );
+
+  it('pointed at another mailbox with the same UIDs and UIDVALIDITY, takes its messages from the start, once', async () => {
+    const { account, mailbox: first } = await newAccount();
+    const second = `t-${unique()}`;
+    await imap.createMailbox(second);
+    expect(await appendAll(first, ['k1', 'k2', 'k3'])).toEqual([1, 2, 3]);
+    // The second mailbox numbers its messages 1, 2, 3 too; its third is a copy of k2.
+    expect(await appendAll(second, ['l1', 'l2', 'k2'])).toEqual([1, 2, 3]);
+    expect(await poll(account)).toMatchObject({ stored: 3 });
+
+    // Dovecot gives each mailbox of a user its own UIDVALIDITY; two servers need not (many use 1).
+    // As if the first mailbox had the second's UIDVALIDITY: the poller alone could not tell them apart.
+    const shared = await uidValidityOf(second);
+    expect(shared).not.toBe(await uidValidityOf(first));
+    await ctx.deps.db.updateTable('imap_accounts').set({ uid_validity: shared }).where('id', '=', account.id).execute();
+    await ctx.deps.db
+      .updateTable('inbound_messages')
+      .set({ imap_uid_validity: shared })
+      .where('imap_account_id', '=', account.id)
+      .execute();
+
+    await pointAt(account, second);
+    expect(await accountRow(account)).toMatchObject({ uid_validity: null, last_uid: 0, lease_owner: null });
+    // l1 and l2 are new, though their (UIDVALIDITY, UID) were taken from the first mailbox; k2 was taken.
+    expect(await poll(account)).toEqual({ status: 'polled', stored: 2, quarantined: 0, skipped: 1, more: false });
+    expect(await accountRow(account)).toMatchObject({ uid_validity: shared, last_uid: 3 });
+    const rows = await rowsOf(account);
+    expect(rows.map((r) => r.message_id).sort()).toEqual(
+      ['k1', 'k2', 'k3', 'l1', 'l2'].map((n) => `<imap-test-${n}@example.net>`),
+    );
+    const taken = rows.filter((r) => r.imap_uid_validity === shared).map((r) => [r.imap_uid, r.message_id]);
+    expect(taken).toEqual([
+      [1, '<imap-test-l1@example.net>'],
+      [2, '<imap-test-l2@example.net>'],
+    ]);
+    // The first mailbox's UIDs are kept, retired under a UIDVALIDITY no server sends.
+    const retired = rows.filter((r) => r.imap_uid_validity !== shared);
+    expect(retired.map((r) => r.imap_uid)).toEqual([1, 2, 3]);
+    for (const r of retired) expect(r.imap_uid_validity).toMatch(new RegExp(`^${shared}#`));
+    expect(await jobsFor(rows.map((r) => r.id))).toHaveLength(5);
+    expect(await poll(account)).toMatchObject({ stored: 0, skipped: 0 });
+
+    // Back to the first mailbox: a cursor of its own again, and nothing taken twice.
+    await pointAt(account, first);
+    expect(await accountRow(account)).toMatchObject({ uid_validity: null, last_uid: 0 });
+    expect(await poll(account)).toEqual({ status: 'polled', stored: 0, quarantined: 0, skipped: 3, more: false });
+    expect(await rowsOf(account)).toHaveLength(5);
+    const audit = await ctx.deps.db
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('subject_id', '=', account.id)
+      .where('action', '=', 'mail.imap_account_updated')
+      .execute();
+    expect(audit.map((a) => (JSON.parse(a.detail ?? '{}') as { cursorRestarted: boolean }).cursorRestarted)).toEqual([
+      true,
+      true,
+    ]);
   });
 
   it('a wrong password is recorded in last_error without the password, and retried at the next poll', async () => {

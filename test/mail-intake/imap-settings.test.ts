@@ -172,6 +172,54 @@ describe.each(engines())('IMAP settings page on %s', (engine) => {
     expect(await post(`${base()}/${crypto.randomUUID()}`, form())).toMatchObject({ statusCode: 404 });
   });
 
+  it('starts the cursor over when the account points at another mailbox, and only then', async () => {
+    const username = `cursor-${unique()}`;
+    const mailbox = `m-${unique()}`;
+    await post(base(), form({ username, mailbox }));
+    const row = await byUser(username);
+    if (!row) throw new Error('no account');
+    const cursorAt = (uidValidity: string, lastUid: number) =>
+      ctx.deps.db
+        .updateTable('imap_accounts')
+        .set({ uid_validity: uidValidity, last_uid: lastUid, lease_owner: 'a-poller', lease_expires_at: '9999' })
+        .where('id', '=', row.id)
+        .execute();
+    const cursor = async () => {
+      const r = await byUser(username);
+      return { uid_validity: r?.uid_validity, last_uid: r?.last_uid, lease_owner: r?.lease_owner };
+    };
+    const kept = { uid_validity: '7', last_uid: 40, lease_owner: 'a-poller' };
+    const restarted = { uid_validity: null, last_uid: 0, lease_owner: null };
+
+    // The same mailbox with another password, or TLS turned on: the same UIDs.
+    await cursorAt('7', 40);
+    expect((await post(`${base()}/${row.id}`, form({ username, mailbox, password: 'another' }))).statusCode).toBe(303);
+    expect(await cursor()).toEqual(kept);
+    expect(
+      (await post(`${base()}/${row.id}`, form({ username, mailbox, secure: '1', port: String(imap.port) }))).statusCode,
+    ).toBe(303);
+    expect(await cursor()).toEqual(kept);
+    // Another folder, server, port or user: another mailbox, whose UIDs say nothing of the old one's.
+    const elsewhere: Record<string, string>[] = [
+      { mailbox: `other-${unique()}` },
+      { host: 'imap.example.net' },
+      { port: '1993' },
+      { username: `${username}-2` },
+    ];
+    let current = { username, mailbox, secure: '1', port: String(imap.port) };
+    for (const change of elsewhere) {
+      await cursorAt('7', 40);
+      current = { ...current, ...change };
+      expect((await post(`${base()}/${row.id}`, form(current))).statusCode).toBe(303);
+      const r = await ctx.deps.db.selectFrom('imap_accounts').selectAll().where('id', '=', row.id).executeTakeFirst();
+      expect({ uid_validity: r?.uid_validity, last_uid: r?.last_uid, lease_owner: r?.lease_owner }).toEqual(restarted);
+    }
+    const details = (await auditOf(row.id))
+      .filter((a) => a.action === 'mail.imap_account_updated')
+      .map((a) => (JSON.parse(a.detail ?? '{}') as { cursorRestarted?: boolean }).cursorRestarted);
+    expect(details).toEqual([false, false, true, true, true, true]);
+  });
+
   it('does not let an edit turn TLS off without the password typed again', async () => {
     const username = `tls-${unique()}`;
     await post(base(), form({ username, secure: '1' }));

@@ -70,6 +70,63 @@ describe.each(engines())('intake address settings on %s', (engine) => {
     expect(res.statusCode).toBe(404);
     expect(await listIntakeAddresses(ctx.deps.db, first.project.id)).toHaveLength(1);
   });
+
+  it("does not let an instance admin move another project's address to a project they control", async () => {
+    const victim = await adminBrowser();
+    const address = `moved-${victim.project.slug}@example.org`;
+    await victim.browser.submit(victim.url, victim.url, { address });
+    const [kept] = await listIntakeAddresses(ctx.deps.db, victim.project.id);
+    // An instance admin who is an admin of a project of their own.
+    const theirs = await makeProject(ctx.deps.db, ctx.clock);
+    const instanceAdmin = await makeUser(ctx.deps.db, ctx.clock, {
+      isInstanceAdmin: true,
+      project: theirs,
+      role: 'admin',
+    });
+    const browser = new Browser(ctx.app);
+    await login(browser, instanceAdmin.email);
+
+    // They still see the victim's addresses (project settings), without the forms to change them.
+    const page = await browser.get(victim.url);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(address);
+    expect(page.body).not.toContain(`${victim.url}/${kept?.id}/remove`);
+    expect(page.body).not.toContain('name="address"');
+
+    const removed = await browser.submit(victim.url, `${victim.url}/${kept?.id}/remove`, {});
+    expect(removed.statusCode).toBe(403);
+    const added = await browser.submit(victim.url, victim.url, {
+      address: `another-${victim.project.slug}@example.org`,
+    });
+    expect(added.statusCode).toBe(403);
+    expect(await listIntakeAddresses(ctx.deps.db, victim.project.id)).toEqual([kept]);
+    // And the address stays taken for their own project.
+    const theirUrl = `/p/${theirs.slug}/settings/mail`;
+    expect((await browser.submit(theirUrl, theirUrl, { address })).statusCode).toBe(409);
+    expect(await projectForRecipient(ctx.deps.db, address)).toBe(victim.project.id);
+    const audited = await ctx.deps.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('project_id', '=', victim.project.id)
+      .where('action', '=', 'mail.address_removed')
+      .execute();
+    expect(audited).toEqual([]);
+  });
+
+  it('lets an instance admin set the addresses of a project without an admin', async () => {
+    const orphan = await makeProject(ctx.deps.db, ctx.clock);
+    await makeUser(ctx.deps.db, ctx.clock, { project: orphan, role: 'security' });
+    const instanceAdmin = await makeUser(ctx.deps.db, ctx.clock, { isInstanceAdmin: true });
+    const browser = new Browser(ctx.app);
+    await login(browser, instanceAdmin.email);
+    const url = `/p/${orphan.slug}/settings/mail`;
+    const address = `orphan-${orphan.slug}@example.org`;
+    expect((await browser.submit(url, url, { address })).statusCode).toBe(303);
+    const [added] = await listIntakeAddresses(ctx.deps.db, orphan.id);
+    expect(added?.address).toBe(address);
+    expect((await browser.submit(url, `${url}/${added?.id}/remove`, {})).statusCode).toBe(303);
+    expect(await listIntakeAddresses(ctx.deps.db, orphan.id)).toEqual([]);
+  });
 });
 
 describe.each(engines())('the demo project on %s', (engine) => {

@@ -1,6 +1,12 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseReplyAddress, replyAddressFor } from '../../src/domain/mail-intake/reply-address.js';
+import {
+  memberReplyAddressFor,
+  memberReplyShape,
+  parseMemberReplyAddress,
+  parseReplyAddress,
+  replyAddressFor,
+} from '../../src/domain/mail-intake/reply-address.js';
 
 const secret = crypto.randomBytes(32);
 const parts = { localPart: 'security', domain: 'mail.example.org', trackingId: 'R-7KQ2-9XHD' };
@@ -42,5 +48,32 @@ describe('reply addresses', () => {
   it('keeps a local part that has a + of its own', () => {
     const address = replyAddressFor(secret, { ...parts, localPart: 'sec+team' });
     expect(parseReplyAddress(secret, address)).toEqual({ ...parts, localPart: 'sec+team' });
+  });
+
+  it('gives each member an address of their own, which names them only with the right MAC and tracking id', () => {
+    const mia = crypto.randomUUID();
+    const max = crypto.randomUUID();
+    const address = memberReplyAddressFor(secret, { ...parts, userId: mia });
+    // Short enough for the 64-character limit on a local part (RFC 5321), with a usual intake name.
+    expect(address.split('@')[0]?.length).toBeLessThanOrEqual(64);
+    expect(address).not.toBe(memberReplyAddressFor(secret, { ...parts, userId: max }));
+    expect(parseMemberReplyAddress(secret, address, [max, mia])).toEqual({ ...parts, userId: mia });
+    expect(parseMemberReplyAddress(secret, address.toUpperCase(), [mia])).toEqual({ ...parts, userId: mia });
+    expect(memberReplyShape(address)).toEqual(parts);
+    // Not a member of the project (any more), another report, another server key: nobody.
+    expect(parseMemberReplyAddress(secret, address, [max])).toBeNull();
+    expect(parseMemberReplyAddress(secret, address.replace('r-7kq2-9xhd', 'r-7kq2-9xhe'), [mia])).toBeNull();
+    expect(parseMemberReplyAddress(crypto.randomBytes(32), address, [mia])).toBeNull();
+  });
+
+  it("never takes a report's reply address for a member's, nor the reverse", () => {
+    const userId = crypto.randomUUID();
+    const reportAddress = replyAddressFor(secret, parts);
+    const memberAddress = memberReplyAddressFor(secret, { ...parts, userId });
+    expect(parseReplyAddress(secret, memberAddress)).toBeNull();
+    expect(parseMemberReplyAddress(secret, reportAddress, [userId])).toBeNull();
+    // The same MAC under the other prefix is refused too.
+    expect(parseMemberReplyAddress(secret, reportAddress.replace('+r-', '+m-'), [userId])).toBeNull();
+    expect(parseReplyAddress(secret, memberAddress.replace('+m-', '+r-'))).toBeNull();
   });
 });

@@ -215,5 +215,33 @@ describe.each(engines())('mail intake over SMTP on %s', (engine) => {
     expect(await reportsOf(project.id)).toHaveLength(1);
     const statuses = (await inboundOf(project.id)).map((r) => r.status).sort();
     expect(statuses).toEqual(['ignored', 'processed']);
+    // The copy is filed already: the duplicate keeps no raw bytes.
+    expect((await inboundOf(project.id)).map((r) => r.raw)).toEqual([null, null]);
+  });
+
+  it('attaches a long text whole as message.txt, but quarantines it when five attachments leave no room', async () => {
+    const long = `${'The overflow needs a long input. '.repeat(1600)}THE-END`;
+    const files = (n: number) => Array.from({ length: n }, (_v, i) => ({ filename: `f${i}.txt`, content: `${i}\n` }));
+    const a = await intakeProject(h.ctx);
+    await h.send({ from: sender(), to: a.address, subject: 'Long', text: long, attachments: files(4) });
+    await h.work();
+    const [report] = await reportsOf(a.project.id);
+    expect(report?.description).toContain('the whole text is attached as message.txt');
+    expect(report?.description).not.toContain('THE-END');
+    const names = await db()
+      .selectFrom('attachments')
+      .select('filename')
+      .where('report_id', '=', report?.id ?? '')
+      .execute();
+    expect(names.map((n) => n.filename)).toContain('message.txt');
+
+    const b = await intakeProject(h.ctx);
+    await h.send({ from: sender(), to: b.address, subject: 'Long', text: long, attachments: files(5) });
+    await h.work();
+    expect(await reportsOf(b.project.id)).toEqual([]);
+    const [row] = await inboundOf(b.project.id);
+    expect(row?.status).toBe('quarantined');
+    expect(row?.reason).toContain('already has 5 attachments');
+    expect(row?.raw).not.toBeNull();
   });
 });

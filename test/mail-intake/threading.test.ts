@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replyAddressFor } from '../../src/domain/mail-intake/reply-address.js';
 import type { Project } from '../../src/domain/projects/projects.js';
+import { LIMITS } from '../../src/domain/reports/intake-input.js';
 import { engines } from '../support/databases.js';
 import { Browser, login, makeUser } from '../support/factories.js';
 import { type IntakeHarness, intakeProject, sender, startIntake } from './support.js';
@@ -43,7 +44,7 @@ describe.each(engines())('mail threads onto reports on %s', (engine) => {
   const reportCount = async (projectId: string) =>
     (await db().selectFrom('reports').select('id').where('project_id', '=', projectId).execute()).length;
 
-  it("files the reporter's answer to the acknowledgement (In-Reply-To) on the same report, without the quoted tail", async () => {
+  it("files the reporter's answer to the acknowledgement (In-Reply-To) on the same report, quoted tail and all", async () => {
     const { project, address } = await intakeProject(h.ctx);
     const { report, from, ackMessageId } = await mailedReport(project, address);
     h.ctx.clock.advance(60_000);
@@ -58,7 +59,12 @@ describe.each(engines())('mail threads onto reports on %s', (engine) => {
     await h.work();
     expect(await reportCount(project.id)).toBe(1);
     const last = (await entries(report.id)).pop();
-    expect(last).toMatchObject({ kind: 'message', author_kind: 'reporter', body: 'It also affects 2.1.' });
+    // Nothing is cut: guessing where a quote starts could lose the reporter's words.
+    expect(last).toMatchObject({
+      kind: 'message',
+      author_kind: 'reporter',
+      body: 'It also affects 2.1.\n\nOn Mon, 2 Mar 2026 at 09:00, Embargo <embargo@localhost> wrote:\n> We received your report.\n> Thanks.',
+    });
     expect(JSON.parse(last?.detail ?? '{}')).toMatchObject({ via: 'email', encrypted: false, signature: null });
     const inbound = await db()
       .selectFrom('inbound_messages')
@@ -107,21 +113,49 @@ describe.each(engines())('mail threads onto reports on %s', (engine) => {
     expect(told.length).toBeGreaterThan(0);
   });
 
-  it("posts a member's emailed reply as the team's message, which is emailed to the reporter", async () => {
+  /** The Reply-To of the member's notification about the report: their own reply address for it. */
+  async function memberReplyAddress(reportId: string, email: string): Promise<string> {
+    const row = await db()
+      .selectFrom('outbound_emails')
+      .select('headers')
+      .where('report_id', '=', reportId)
+      .where('template', '=', 'team-new-report')
+      .where('to_address', '=', email)
+      .executeTakeFirstOrThrow();
+    const replyTo = (JSON.parse(row.headers ?? '{}') as Record<string, string>)['Reply-To'] ?? '';
+    expect(replyTo).toMatch(/^security-\d+-.*\+m-r-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-f]{16}@mail\.test$/);
+    return replyTo;
+  }
+  const lastInbound = (projectId: string) =>
+    db()
+      .selectFrom('inbound_messages')
+      .select(['status', 'reason', 'report_id'])
+      .where('project_id', '=', projectId)
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+  const reporterUpdates = async (reportId: string) =>
+    (
+      await db()
+        .selectFrom('outbound_emails')
+        .select('id')
+        .where('report_id', '=', reportId)
+        .where('template', '=', 'reporter-update')
+        .execute()
+    ).length;
+
+  it("posts a member's emailed reply to their own reply address as the team's message, emailed to the reporter", async () => {
     const { project, address } = await intakeProject(h.ctx);
     const member = await makeUser(db(), h.ctx.clock, { project, email: `${sender('member')}`, name: 'Mia Member' });
-    const { report, from, ackMessageId } = await mailedReport(project, address);
-    await h.send({
-      from: `Mia <${member.email.toUpperCase()}>`,
-      to: address,
-      subject: 'Re: your report',
-      inReplyTo: ackMessageId,
-      text: 'Thanks, we can reproduce it.',
-    });
+    const { report, from } = await mailedReport(project, address);
+    const replyTo = await memberReplyAddress(report.id, member.email);
+    const quoted = 'Thanks, we can reproduce it.\n\nOn Mon, 2 Mar 2026, Embargo wrote:\n> A new report arrived.';
+    await h.send({ from: `Mia <${member.email.toUpperCase()}>`, to: replyTo, subject: 'Re: new report', text: quoted });
     await h.work();
     const last = (await entries(report.id)).pop();
     expect(last).toMatchObject({ kind: 'message', author_kind: 'team', author_user_id: member.id });
-    expect(last?.body).toBe('Thanks, we can reproduce it.');
+    expect(last?.body).toBe(quoted);
+    expect(await lastInbound(project.id)).toMatchObject({ status: 'processed', report_id: report.id });
     const update = await db()
       .selectFrom('outbound_emails')
       .select(['to_address', 'text_body'])
@@ -145,6 +179,68 @@ describe.each(engines())('mail threads onto reports on %s', (engine) => {
     expect(page.statusCode).toBe(200);
     expect(page.body.match(/ · by email/g)?.length).toBe(2);
     expect(page.body).toContain('via email');
+  });
+
+  it("never takes a member's From alone for the team: a forged one threaded by In-Reply-To or reply address is quarantined", async () => {
+    const { project, address } = await intakeProject(h.ctx);
+    const member = await makeUser(db(), h.ctx.clock, { project, email: sender('member') });
+    const { report, ackMessageId } = await mailedReport(project, address);
+    const before = (await entries(report.id)).length;
+    const updates = await reporterUpdates(report.id);
+    // A stranger (or the reporter, who holds the ids and the reply address) writes as the member.
+    h.ctx.clock.advance(1000); // lastInbound orders by arrival
+    await h.send({
+      envelope: { from: sender('stranger'), to: [address] },
+      from: member.email,
+      to: address,
+      subject: 'Re: your report',
+      inReplyTo: ackMessageId,
+      text: 'Please send your exploit to evil@example.org.',
+    });
+    await h.work();
+    expect(await lastInbound(project.id)).toMatchObject({ status: 'quarantined', report_id: null });
+    expect((await lastInbound(project.id)).reason).toContain("without that member's own reply address");
+    const replyAddress = replyAddressFor(h.ctx.deps.secret, {
+      localPart: address.split('@')[0] ?? '',
+      domain: 'mail.test',
+      trackingId: report.tracking_id,
+    });
+    h.ctx.clock.advance(1000); // lastInbound orders by arrival
+    await h.send({ from: member.email, to: replyAddress, subject: 'x', text: 'Forged again.' });
+    await h.work();
+    expect((await lastInbound(project.id)).status).toBe('quarantined');
+    // No team message, no reporter message, no mail to the reporter, no report of its own.
+    expect((await entries(report.id)).length).toBe(before);
+    expect(await reporterUpdates(report.id)).toBe(updates);
+    expect(await reportCount(project.id)).toBe(1);
+  });
+
+  it("quarantines mail to one member's reply address From another member, and a member's reply over the limit", async () => {
+    const { project, address } = await intakeProject(h.ctx);
+    const x = await makeUser(db(), h.ctx.clock, { project, email: sender('member-x') });
+    const y = await makeUser(db(), h.ctx.clock, { project, email: sender('member-y') });
+    const { report } = await mailedReport(project, address);
+    const before = (await entries(report.id)).length;
+    h.ctx.clock.advance(1000); // lastInbound orders by arrival
+    await h.send({ from: x.email, to: await memberReplyAddress(report.id, y.email), subject: 'x', text: 'As Y.' });
+    await h.work();
+    const wrong = await lastInbound(project.id);
+    expect(wrong).toMatchObject({ status: 'quarantined', report_id: null });
+    expect(wrong.reason).toContain("not that member's account address");
+
+    h.ctx.clock.advance(1000); // lastInbound orders by arrival
+    await h.send({
+      from: x.email,
+      to: await memberReplyAddress(report.id, x.email),
+      subject: 'long',
+      text: 'a'.repeat(LIMITS.message + 10),
+    });
+    await h.work();
+    const long = await lastInbound(project.id);
+    expect(long.status).toBe('quarantined');
+    expect(long.reason).toContain(`longer than ${LIMITS.message} characters`);
+    expect((await entries(report.id)).length).toBe(before);
+    expect(await reporterUpdates(report.id)).toBe(0);
   });
 
   it("does not let a stranger's forged In-Reply-To reach another project's report, or this project's", async () => {

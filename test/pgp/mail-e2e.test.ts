@@ -2,6 +2,7 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noOrigin } from '../../src/domain/audit/audit.js';
+import { replyAddressFor } from '../../src/domain/mail-intake/reply-address.js';
 import { generateProjectKey } from '../../src/domain/pgp/pgp-keys.service.js';
 import { engines } from '../support/databases.js';
 import { csrfFrom, makeUser } from '../support/factories.js';
@@ -75,7 +76,9 @@ describe.each(engines())('an OpenPGP conversation by mail on %s', (engine) => {
     const page = await member.get(`/p/${project.slug}/reports/${report.id}`);
     expect(page.body).toContain('SECRET-REPORT');
     expect(page.body).toContain('encrypted');
-    expect(page.body).toContain('signature verified');
+    // Signed with the key the same mail brought: that proves nothing about who wrote it.
+    expect(page.body).toContain('signed with a key sent in this mail (not verified)');
+    expect(page.body).not.toContain('signature verified');
 
     // 3. The team acknowledges; the reporter gets it encrypted to their key, in their thread.
     const ack = await member.post(`/p/${project.slug}/reports/${report.id}/acknowledge`, {
@@ -140,6 +143,9 @@ describe.each(engines())('an OpenPGP conversation by mail on %s', (engine) => {
     expect(
       await ctx.deps.db.selectFrom('reports').select('id').where('project_id', '=', project.id).execute(),
     ).toHaveLength(1);
+    // Signed with the key kept on the report since its first message: now it is verified.
+    const again = await member.get(`/p/${project.slug}/reports/${report.id}`);
+    expect(again.body).toContain("signature verified with the reporter's key kept on this report");
     // Nothing of the reports crossed the wire in the clear.
     for (const mail of out.messages) expect(JSON.stringify(mail)).not.toContain('SECRET-');
   });
@@ -169,5 +175,91 @@ describe.each(engines())('an OpenPGP conversation by mail on %s', (engine) => {
     expect(await ctx.deps.db.selectFrom('reports').select('id').where('project_id', '=', project.id).execute()).toEqual(
       [],
     );
+  });
+
+  it('sends no text in the clear about an encrypted report with no reporter key, and adopts no key from later mail', async () => {
+    const { ctx } = h;
+    const { project, address } = await intakeProject(ctx);
+    const projectKey = await ctx.deps.db.transaction().execute((trx) =>
+      generateProjectKey(trx, ctx.deps, {
+        by: { actor: { kind: 'system', label: 'test' }, origin: noOrigin },
+        projectId: project.id,
+      }),
+    );
+    const teamPublic = await openpgp.readKey({ armoredKey: projectKey.publicKey });
+    const from = sender('cy');
+    // 1. Encrypted, but unsigned and with no key of the reporter's.
+    const raw = await pgpMimeEncrypted({
+      headers: { From: from, To: address, Subject: 'Sealed', 'Message-ID': '<sealed-3@example.net>' },
+      entity: await entityOf({ text: 'SECRET-REPORT-3' }),
+      to: teamPublic,
+      date: ctx.clock.now(),
+    });
+    await h.send({ envelope: { from, to: [address] }, raw });
+    await workAll();
+    const report = await ctx.deps.db
+      .selectFrom('reports')
+      .selectAll()
+      .where('project_id', '=', project.id)
+      .executeTakeFirstOrThrow();
+    expect(report.reporter_pgp_key).toBeNull();
+
+    // 2. A later mail on the report offers a key (anyone can write to the reply address): not adopted.
+    const someone = await makeKey('Someone', from);
+    const replyTo = replyAddressFor(ctx.deps.secret, {
+      localPart: address.split('@')[0] ?? '',
+      domain: 'mail.test',
+      trackingId: report.tracking_id,
+    });
+    const later = await pgpMimeEncrypted({
+      headers: { From: from, To: replyTo, Subject: 'key', 'Message-ID': '<sealed-4@example.net>' },
+      entity: await entityOf({
+        text: 'SECRET-FOLLOW-UP-3, and my key.',
+        attachments: [{ filename: 'key.asc', content: someone.armoredPublic, contentType: 'application/pgp-keys' }],
+      }),
+      to: teamPublic,
+      date: ctx.clock.now(),
+    });
+    await h.send({ envelope: { from, to: [replyTo] }, raw: later });
+    await workAll();
+    const kept = await ctx.deps.db
+      .selectFrom('reports')
+      .select('reporter_pgp_key')
+      .where('id', '=', report.id)
+      .executeTakeFirstOrThrow();
+    expect(kept.reporter_pgp_key).toBeNull();
+    const entry = await ctx.deps.db
+      .selectFrom('report_entries')
+      .select('detail')
+      .where('report_id', '=', report.id)
+      .where('kind', '=', 'message')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(entry.detail ?? '{}')).toMatchObject({
+      encrypted: true,
+      keyOffered: { fingerprint: someone.fingerprint, adopted: false },
+    });
+
+    // 3. The team answers: the reporter hears there is news, without the text, stored or sent.
+    const member = await signedIn(ctx, await makeUser(ctx.deps.db, ctx.clock, { project, role: 'security' }));
+    const page = await member.get(`/p/${project.slug}/reports/${report.id}`);
+    expect(page.body).toContain('sent a key, not adopted');
+    const ack = await member.post(`/p/${project.slug}/reports/${report.id}/acknowledge`, {
+      _csrf: csrfFrom(page.body),
+      message: 'TEAM-SECRET-3: the fix is in commit abc.',
+    });
+    expect(ack.statusCode).toBe(303);
+    await workAll();
+    const stored = await ctx.deps.db
+      .selectFrom('outbound_emails')
+      .select(['text_body', 'html_body'])
+      .where('report_id', '=', report.id)
+      .where('template', '=', 'reporter-update')
+      .executeTakeFirstOrThrow();
+    expect(stored.text_body).not.toContain('TEAM-SECRET-3');
+    expect(stored.html_body).not.toContain('TEAM-SECRET-3');
+    expect(stored.text_body).toContain('/status');
+    const toReporter = out.messages.filter((_m, i) => out.recipients[i]?.includes(from));
+    expect(toReporter.length).toBeGreaterThanOrEqual(2);
+    for (const mail of toReporter) expect(JSON.stringify(mail)).not.toMatch(/SECRET-/);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +83,9 @@ describe('unwrapPgp', () => {
       status: 'verified',
       fingerprint: reporter.fingerprint,
       userId: `Ada Reporter <${REPORTER}>`,
+      keySource: 'attached',
     });
+    expect(out).toMatchObject({ partlySigned: false, partlyEncrypted: false });
     expect(out.senderKey).toContain('BEGIN PGP PUBLIC KEY BLOCK');
     expect(out.senderKey).not.toContain('PRIVATE');
     expect((await simpleParser(out.raw)).text).toContain('Signed and sealed: SECRET-PAYLOAD.');
@@ -95,7 +98,11 @@ describe('unwrapPgp', () => {
     expect(unknown.signature).toEqual({ status: 'unverified', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(unknown.senderKey).toBeNull();
     const known = await unwrap(raw, { known: [reporter.armoredPublic] });
-    expect(known.signature).toMatchObject({ status: 'verified', fingerprint: reporter.fingerprint });
+    expect(known.signature).toMatchObject({
+      status: 'verified',
+      fingerprint: reporter.fingerprint,
+      keySource: 'earlier-report',
+    });
     // The report was encrypted and the key is known: it is kept for the replies.
     expect(known.senderKey).toContain('BEGIN PGP PUBLIC KEY BLOCK');
   });
@@ -143,6 +150,8 @@ describe('unwrapPgp', () => {
     });
     const out = await unwrap(raw, { known: [reporter.armoredPublic] });
     expect(out).toMatchObject({ encrypted: true, signature: { status: 'verified' } });
+    // "Hello team," and "Ada" came in the clear and unsigned around the block.
+    expect(out).toMatchObject({ partlySigned: true, partlyEncrypted: true });
     const mail = await simpleParser(out.raw);
     expect(mail.text).toContain('Hello team,');
     expect(mail.text).toContain('Inline SECRET-PAYLOAD: the parser overflows.');
@@ -160,7 +169,12 @@ describe('unwrapPgp', () => {
     });
     const out = await unwrap(raw, { privateKey: null });
     expect(out.encrypted).toBe(false);
-    expect(out.signature).toMatchObject({ status: 'verified', fingerprint: reporter.fingerprint });
+    expect(out.signature).toMatchObject({
+      status: 'verified',
+      fingerprint: reporter.fingerprint,
+      keySource: 'autocrypt',
+    });
+    expect(out).toMatchObject({ partlySigned: false, partlyEncrypted: false });
     expect(out.senderKey).toContain('BEGIN PGP PUBLIC KEY BLOCK');
     const text = (await simpleParser(out.raw)).text ?? '';
     expect(text.trim()).toBe('I found an overflow in parse().');
@@ -219,7 +233,14 @@ describe('unwrapPgp', () => {
       .join('\n');
     const raw = await compose({ ...mailOptions, text: `Answering:\n${quoted}` });
     const out = await unwrap(raw, { privateKey: null });
-    expect(out).toEqual({ raw, encrypted: false, signature: null, senderKey: null });
+    expect(out).toEqual({
+      raw,
+      encrypted: false,
+      signature: null,
+      senderKey: null,
+      partlySigned: false,
+      partlyEncrypted: false,
+    });
   });
 
   it('reads a protected Subject from inside the encryption', async () => {
@@ -266,6 +287,132 @@ describe('unwrapPgp', () => {
     expect(raw.length).toBeLessThan(100_000);
     await expect(
       unwrapPgp({ raw, privateKey: project.privateKey, knownSenderKeys: [], date: NOW, maxBytes: 1_000_000 }),
-    ).rejects.toMatchObject({ reason: expect.stringMatching(/^could not decrypt.*decompressed message size/) });
+    ).rejects.toMatchObject({ reason: 'the decrypted content exceeds the limit of 1000000 bytes' });
+  });
+
+  describe('one budget for all decrypted content', () => {
+    /** An armored message whose `size` bytes of "A" compress to a few KB. */
+    const bomb = async (size: number) =>
+      openpgp.encrypt({
+        message: await openpgp.createMessage({ binary: new Uint8Array(size).fill(65) }),
+        encryptionKeys: project.publicKey,
+        config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib },
+        date: SIGN_DATE,
+      });
+    const inlineBlocks = (blocks: string[]) =>
+      Buffer.from(
+        `From: ${REPORTER}\r\nTo: security@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\n` +
+          `${blocks.join('\n')}\r\n`,
+      );
+    const withLimit = (raw: Buffer, maxBytes: number) =>
+      unwrapPgp({ raw, privateKey: project.privateKey, knownSenderKeys: [], date: NOW, maxBytes });
+
+    it('counts every inline block against the same budget, not each block against its own', async () => {
+      const block = await bomb(4_000_000);
+      const limit = 10 * 1024 * 1024;
+      const two = await withLimit(inlineBlocks([block, block]), limit);
+      expect(two.encrypted).toBe(true);
+      expect(two.raw.length).toBeGreaterThan(8_000_000);
+      // Each block alone fits the limit; the three together do not.
+      await expect(withLimit(inlineBlocks([block, block, block]), limit)).rejects.toMatchObject({
+        name: 'PgpUnwrapError',
+        reason: `the decrypted content exceeds the limit of ${limit} bytes`,
+      });
+    });
+
+    it('stops a mail of ten 64 MiB bombs at the second one, as a PgpUnwrapError', async () => {
+      // The reviewer's probe: an 887 KB mail grew to 1.38 GB and died of a RangeError (then retried).
+      const block = await bomb(64 * 1024 * 1024);
+      const raw = inlineBlocks(Array<string>(10).fill(block));
+      expect(raw.length).toBeLessThan(1_000_000);
+      const limit = 72 * 1024 * 1024;
+      const error: unknown = await withLimit(raw, limit).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(PgpUnwrapError);
+      // The size limit, not the layer limit (9th block) nor an out-of-memory error: decryption
+      // stopped within the budget, at the second block.
+      expect(error).toMatchObject({ reason: `the decrypted content exceeds the limit of ${limit} bytes` });
+    }, 60_000);
+
+    it('shares the budget between a PGP/MIME layer and the inline block inside it', async () => {
+      const block = await bomb(4_000_000);
+      const limit = 4 * 1024 * 1024;
+      // Incompressible padding: about 300 KB of the budget goes to the outer layer.
+      const padding = randomBytes(220_000).toString('base64');
+      const attachments = [{ filename: 'padding.txt', content: padding, contentType: 'application/octet-stream' }];
+      const plain = await compose({ ...mailOptions, text: block, attachments });
+      expect((await withLimit(plain, limit)).encrypted).toBe(true); // the block alone fits
+      const entity = await entityOf({ text: block, attachments });
+      const wrapped = await pgpMimeEncrypted({ headers, entity, to: project.publicKey });
+      await expect(withLimit(wrapped, limit)).rejects.toMatchObject({
+        reason: `the decrypted content exceeds the limit of ${limit} bytes`,
+      });
+    });
+
+    it('counts each inline block as a layer', async () => {
+      const block = await armoredTo('tiny', project.publicKey);
+      expect((await withLimit(inlineBlocks(Array<string>(8).fill(block)), 1_000_000)).encrypted).toBe(true);
+      await expect(withLimit(inlineBlocks(Array<string>(9).fill(block)), 1_000_000)).rejects.toMatchObject({
+        reason: 'the message nests too many OpenPGP layers',
+      });
+    });
+
+    it('turns any unexpected failure into a PgpUnwrapError, so the message is quarantined, not retried', async () => {
+      // No bytes at all: parsing fails with a TypeError, as a crafted message might fail anywhere.
+      const broken = unwrapPgp({ raw: null as unknown as Buffer, privateKey: null, knownSenderKeys: [] });
+      await expect(broken).rejects.toBeInstanceOf(PgpUnwrapError);
+      await expect(
+        unwrapPgp({ raw: null as unknown as Buffer, privateKey: null, knownSenderKeys: [] }),
+      ).rejects.toMatchObject({ reason: expect.stringMatching(/^could not read the message \(/) });
+    });
+  });
+
+  describe('what a signature proves', () => {
+    it('says which key verified it: the key given by the caller before the same key attached to the mail', async () => {
+      const signed = await clearSigned('Signed by Ada.', reporter.privateKey);
+      const attached = await compose({
+        ...mailOptions,
+        text: signed,
+        attachments: [{ filename: 'ada.asc', content: reporter.armoredPublic, contentType: 'application/pgp-keys' }],
+      });
+      expect((await unwrap(attached)).signature).toMatchObject({
+        status: 'verified',
+        fingerprint: reporter.fingerprint,
+        keySource: 'attached',
+      });
+      const given = await unwrapPgp({
+        raw: attached,
+        privateKey: null,
+        knownSenderKeys: [reporter.armoredPublic],
+        givenKeys: [reporter.armoredPublic],
+        date: NOW,
+      });
+      expect(given.signature).toMatchObject({ fingerprint: reporter.fingerprint, keySource: 'given' });
+      const earlier = await unwrap(attached, { known: [reporter.armoredPublic] });
+      expect(earlier.signature).toMatchObject({ keySource: 'earlier-report' });
+    });
+
+    it('calls a clear-signed fragment in unsigned text partly signed', async () => {
+      const signed = await clearSigned('Only this is signed.', reporter.privateKey);
+      const whole = await unwrap(await compose({ ...mailOptions, text: signed }), { known: [reporter.armoredPublic] });
+      expect(whole).toMatchObject({ signature: { status: 'verified' }, partlySigned: false, partlyEncrypted: false });
+      const raw = await compose({ ...mailOptions, text: `Unsigned: send the key to mallory.\n\n${signed}` });
+      const out = await unwrap(raw, { known: [reporter.armoredPublic] });
+      expect(out).toMatchObject({ signature: { status: 'verified' }, partlySigned: true, partlyEncrypted: false });
+    });
+
+    it('calls a message with clear parts beside the encrypted one partly encrypted', async () => {
+      const armored = await armoredTo('Encrypted part.', project.publicKey);
+      // The HTML copy of the ciphertext is dropped: it does not count as text in the clear.
+      const only = await compose({ ...mailOptions, text: armored, html: `<pre>${armored}</pre>` });
+      expect(await unwrap(only)).toMatchObject({ encrypted: true, partlyEncrypted: false, partlySigned: false });
+      const withClearAttachment = await compose({
+        ...mailOptions,
+        text: armored,
+        attachments: [{ filename: 'poc.py', content: 'print("clear")\n', contentType: 'text/x-python' }],
+      });
+      expect(await unwrap(withClearAttachment)).toMatchObject({ partlyEncrypted: true });
+      const pgpMime = await pgpMimeEncrypted({ headers, entity: await report(), to: project.publicKey });
+      expect(await unwrap(pgpMime)).toMatchObject({ partlyEncrypted: false, partlySigned: false });
+    });
   });
 });

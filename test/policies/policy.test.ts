@@ -99,6 +99,19 @@ const expected = {
     adminOfAnotherProject: '.Y.',
     system: all,
   },
+  'project.intake.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    // An intake address routes mail into a project: an instance admin who could take one from a project
+    // could send its reports to a project they read.
+    instanceAdminNotMember: none,
+    securityMemberHere: none,
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    system: all,
+  },
   'project.audit.read': {
     anonymous: none,
     reporterOfThisReport: none,
@@ -189,7 +202,8 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
   const projectId = subjects[subject].projectId;
   if (projectId !== null && memberOf[actor] === projectId) return 'FORBIDDEN';
   const isUser = actors[actor].kind === 'user';
-  const settings = action === 'project.manage' || action === 'project.members.manage';
+  const settings =
+    action === 'project.manage' || action === 'project.members.manage' || action === 'project.intake.manage';
   if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
@@ -207,7 +221,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(14);
+    expect(actions).toHaveLength(15);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {
@@ -234,6 +248,10 @@ describe('authorize, spelled out', () => {
     ['instanceAdminNotMember', 'project.audit.read', 'ownProject', 'NOT_FOUND'],
     ['instanceAdminNotMember', 'project.manage', 'ownProject', undefined],
     ['instanceAdminNotMember', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
+    ['instanceAdminNotMember', 'project.intake.manage', 'ownProject', 'FORBIDDEN'],
+    ['securityMemberHere', 'project.intake.manage', 'ownProject', 'FORBIDDEN'],
+    ['adminHere', 'project.intake.manage', 'ownProject', undefined],
+    ['adminOfAnotherProject', 'project.intake.manage', 'ownProject', 'FORBIDDEN'],
     ['userWithoutMembership', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
     ['securityMemberHere', 'project.members.manage', 'ownProject', 'FORBIDDEN'],
     ['adminHere', 'project.members.manage', 'ownProject', undefined],
@@ -258,9 +276,9 @@ describe('authorize, spelled out', () => {
 
 describe('a project without an admin', () => {
   // Recovery and bootstrap: while a project has no admin at all, an instance admin may choose its
-  // members (audited like any member change); nothing else changes for anyone.
+  // members and its intake addresses (audited like any change); nothing else changes for anyone.
   const orphan: Subject = { projectId: P, reportId: R1, projectHasAdmin: false };
-  const mayChooseMembers: Record<ActorName, boolean> = {
+  const mayDecideForOrphan: Record<ActorName, boolean> = {
     anonymous: false,
     reporterOfThisReport: false,
     reporterOfAnotherReport: false,
@@ -271,11 +289,15 @@ describe('a project without an admin', () => {
     adminOfAnotherProject: false,
     system: true,
   };
-  it.each(actorNames)('project.members.manage for %s', (actor) => {
-    expect(can(actors[actor], 'project.members.manage', orphan)).toBe(mayChooseMembers[actor]);
-  });
+  const orphanActions: Action[] = ['project.members.manage', 'project.intake.manage'];
+  it.each(orphanActions.flatMap((action) => actorNames.map((actor) => [action, actor] as const)))(
+    '%s for %s',
+    (action, actor) => {
+      expect(can(actors[actor], action, orphan)).toBe(mayDecideForOrphan[actor]);
+    },
+  );
 
-  it.each(actions.filter((a) => a !== 'project.members.manage'))('%s is as when the project has an admin', (action) => {
+  it.each(actions.filter((a) => !orphanActions.includes(a)))('%s is as when the project has an admin', (action) => {
     for (const actor of actorNames) {
       expect(can(actors[actor], action, orphan)).toBe(can(actors[actor], action, subjects.ownProject));
     }
@@ -288,5 +310,7 @@ describe('a project without an admin', () => {
       'FORBIDDEN',
     );
     expect(can(actors.adminHere, 'project.members.manage', unknown)).toBe(true);
+    expect(can(actors.instanceAdminNotMember, 'project.intake.manage', unknown)).toBe(false);
+    expect(can(actors.adminHere, 'project.intake.manage', unknown)).toBe(true);
   });
 });

@@ -121,6 +121,21 @@ const memberManagers: Expectations = {
   adminHere: ['ok', 'forbidden'],
   adminOfAnotherProject: ['forbidden', 'ok'],
 };
+/**
+ * project.intake.manage: the project's admins, like members. An intake address routes mail into a
+ * project; an instance admin who could take one from a project (it has an admin here) could send its
+ * reports to a project they read.
+ */
+const intakeManagers: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'forbidden',
+  instanceAdminNotMember: 'forbidden',
+  securityMemberHere: 'forbidden',
+  adminHere: ['ok', 'forbidden'],
+  adminOfAnotherProject: ['forbidden', 'ok'],
+};
 /** project.view, report.read/triage/message/note, case.read: members only; to anyone else the project's reports do not exist. */
 const projectMembers: Expectations = {
   anonymous: 'login',
@@ -751,7 +766,8 @@ const rows: Row[] = [
     },
   })),
 
-  // Mail intake: received mail for members, intake addresses for those who manage the project.
+  // Mail intake: received mail for members; intake addresses seen by those who manage the project,
+  // changed by its admins only.
   {
     route: 'GET /p/:slug/mail/inbound',
     scope: 'project',
@@ -790,7 +806,7 @@ const rows: Row[] = [
   {
     route: 'POST /p/:slug/settings/mail',
     scope: 'project',
-    expect: projectManagers,
+    expect: intakeManagers,
     build: ({ ctx, slug }) => {
       const address = `new-${unique()}@intake.example.org`;
       const found = () =>
@@ -802,7 +818,7 @@ const rows: Row[] = [
     route: 'POST /p/:slug/settings/mail/:id/remove',
     scope: 'project',
     mixed: true,
-    expect: projectManagers,
+    expect: intakeManagers,
     build: async ({ ctx, slug, site }) => {
       const address = await intakeAddress(ctx, site.project);
       const found = () =>

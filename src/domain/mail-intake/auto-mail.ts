@@ -17,31 +17,3 @@ export function ignoreReason(mail: ReadMail, envelope: { source: string; from: s
   if (s.spamFlag) return 'Marked as spam upstream (X-Spam-Flag: YES).';
   return null;
 }
-
-const QUOTE_INTRO = /^On\s.+\swrote:\s*$/s;
-
-/**
- * Drops a trailing quoted block introduced by "On ... wrote:" followed only by `>` lines, as mail
- * clients add under a reply. Anything else is kept whole: guessing wrong would lose a reporter's words.
- */
-export function stripQuotedTail(text: string): string {
-  const lines = text.split('\n');
-  let end = lines.length;
-  while (end > 0 && lines[end - 1]?.trim() === '') end--;
-  let start = end;
-  while (start > 0 && (lines[start - 1]?.startsWith('>') || lines[start - 1]?.trim() === '')) start--;
-  const quoted = lines.slice(start, end).filter((l) => l.startsWith('>')).length;
-  if (quoted === 0) return text;
-  // The introduction may be wrapped over two lines ("On Mon, 2 Mar ... Ada <ada@\nexample.net> wrote:").
-  for (const span of [1, 2]) {
-    const intro = lines.slice(Math.max(0, start - span), start).join(' ');
-    if (start - span >= 0 && QUOTE_INTRO.test(intro)) {
-      const kept = lines
-        .slice(0, start - span)
-        .join('\n')
-        .trimEnd();
-      return kept === '' ? text : kept;
-    }
-  }
-  return text;
-}

@@ -18,6 +18,7 @@ import {
   toImapAccount,
   updateImapAccountRow,
 } from './imap-accounts.repository.js';
+import { retireImapUids } from './inbound.repository.js';
 
 type ActedBy = Pick<AuditInput, 'actor' | 'origin'>;
 
@@ -133,8 +134,10 @@ export async function addImapAccount(
 }
 
 /**
- * Changes where and how the mailbox is reached; an empty password keeps the stored one. The cursor
- * stays: if the mailbox is now another one, its UIDVALIDITY differs and the poller starts it over.
+ * Changes where and how the mailbox is reached; an empty password keeps the stored one. Another
+ * server, port, user or folder is another mailbox: its cursor starts over (two mailboxes may well
+ * share a UIDVALIDITY, so the poller could not tell), the UIDs taken from the old one are retired
+ * (see retireImapUids) and a poll under way loses its lease, so it can store nothing more.
  */
 export async function updateImapAccount(
   trx: Trx,
@@ -154,6 +157,12 @@ export async function updateImapAccount(
     throw invalid('password', 'Enter the password again when changing the server, port, TLS or user name.');
   }
   await refuseSameMailbox(trx, options.projectId, checked, row.id);
+  const moved =
+    checked.host !== row.host ||
+    checked.port !== row.port ||
+    checked.username !== row.username ||
+    checked.mailbox !== row.mailbox;
+  const restart = { uid_validity: null, last_uid: 0, lease_owner: null, lease_expires_at: null };
   const patch = {
     host: checked.host,
     port: checked.port,
@@ -164,12 +173,16 @@ export async function updateImapAccount(
     // The last outcome was about the old settings: the poller takes the account at its next round.
     last_polled_at: null,
     last_error: null,
+    ...(moved ? restart : {}),
   };
+  // The account row first: a poller's cursor write waits on it, then finds its lease gone.
   await updateImapAccountRow(trx, row.id, patch);
+  if (moved) await retireImapUids(trx, { accountId: row.id, retiredAs: newId() });
   const account = toImapAccount({ ...row, ...patch });
   await audit(trx, deps.clock, options.by, account, 'mail.imap_account_updated', {
     secure: checked.secure,
     passwordChanged: checked.password !== '',
+    cursorRestarted: moved,
   });
   return account;
 }

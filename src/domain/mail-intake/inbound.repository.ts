@@ -20,6 +20,22 @@ export async function insertInboundRow(db: DbOrTrx, row: Insertable<InboundMessa
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
+/**
+ * Retires the UIDs taken so far from an IMAP account whose settings now point at another mailbox
+ * (server, port, user or folder): their UIDVALIDITY becomes `<uidvalidity>#<retiredAs>`, which no
+ * server sends. The new mailbox's UIDs then never collide with the old one's in the unique key
+ * (account, UIDVALIDITY, UID), even when both mailboxes share a UIDVALIDITY, while a message of
+ * the old mailbox met again (by Message-ID) still counts as taken under another UIDVALIDITY.
+ */
+export async function retireImapUids(db: DbOrTrx, options: { accountId: string; retiredAs: string }): Promise<void> {
+  await db
+    .updateTable('inbound_messages')
+    .set({ imap_uid_validity: sql<string>`imap_uid_validity || ${`#${options.retiredAs}`}` })
+    .where('imap_account_id', '=', options.accountId)
+    .where('imap_uid_validity', 'not like', '%#%')
+    .execute();
+}
+
 export async function findInboundByImapUid(
   db: DbOrTrx,
   key: { accountId: string; uidValidity: string; uid: number },
@@ -72,10 +88,19 @@ const HEAD_BYTES = 64 * 1024;
 
 export type InboundListRow = Pick<InboundRow, (typeof LIST_COLUMNS)[number]> & { raw_head: unknown };
 
-/** A project's messages, newest first, with the first bytes of the raw copy (null once cleared). */
+/** A position in a newest-first list: the (received_at, id) of the last message shown. */
+export interface InboundRowCursor {
+  receivedAt: string;
+  id: string;
+}
+
+/**
+ * A project's messages, newest first, with the first bytes of the raw copy (null once cleared);
+ * with `before`, only those after that cursor (messages received in the same instant are not skipped).
+ */
 export async function listInboundRows(
   db: DbOrTrx,
-  filter: { projectId: string; statuses?: readonly string[]; limit: number },
+  filter: { projectId: string; statuses?: readonly string[]; limit: number; before?: InboundRowCursor },
 ): Promise<InboundListRow[]> {
   let q = db
     .selectFrom('inbound_messages')
@@ -84,7 +109,53 @@ export async function listInboundRows(
     .select(sql<unknown>`substr(raw, 1, ${sql.lit(HEAD_BYTES)})`.as('raw_head'))
     .where('project_id', '=', filter.projectId);
   if (filter.statuses) q = q.where('status', 'in', [...filter.statuses]);
+  const { before } = filter;
+  if (before) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('received_at', '<', before.receivedAt),
+        eb.and([eb('received_at', '=', before.receivedAt), eb('id', '<', before.id)]),
+      ]),
+    );
+  }
   return q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+export async function countInboundRows(
+  db: DbOrTrx,
+  filter: { projectId: string; statuses: readonly string[] },
+): Promise<number> {
+  const row = await db
+    .selectFrom('inbound_messages')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('project_id', '=', filter.projectId)
+    .where('status', 'in', [...filter.statuses])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Whether a 'mail.process' job for the message may still run: not completed, not parked, and either
+ * with attempts left or running now (its lock not expired). One that used its last attempt and whose
+ * lock expired is exhausted: nothing will process the message any more.
+ */
+export async function hasLiveProcessJob(db: DbOrTrx, inboundId: string, now: string): Promise<boolean> {
+  // The payload is JSON text written by enqueue; ids are UUIDs, so LIKE needs no escaping.
+  const row = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('kind', '=', 'mail.process')
+    .where('payload', 'like', `%"inboundId":"${inboundId}"%`)
+    .where('completed_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('attempts', '<', eb.ref('max_attempts')),
+        eb.and([eb('claimed_by', 'is not', null), eb('lock_expires_at', '>=', now)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /**

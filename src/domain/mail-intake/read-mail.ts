@@ -53,6 +53,10 @@ export interface ReadMail {
   encrypted: boolean;
   /** The OpenPGP signature over the message, or null when it was not signed. */
   signature: SignatureCheck | null;
+  /** Some of the text lies outside the signed part (a signed fragment in unsigned mail). */
+  partlySigned: boolean;
+  /** Some of the text came in the clear beside the encrypted part. */
+  partlyEncrypted: boolean;
   /** An armored OpenPGP public key the sender sent (attachment or Autocrypt header), or null. */
   senderKey: string | null;
 }
@@ -113,6 +117,8 @@ export async function readInboundMail(
     signals: signalsOf(parsed),
     encrypted: unwrapped.encrypted,
     signature: unwrapped.signature,
+    partlySigned: unwrapped.partlySigned,
+    partlyEncrypted: unwrapped.partlyEncrypted,
     senderKey: unwrapped.senderKey,
   };
 }

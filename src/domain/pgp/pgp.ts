@@ -14,9 +14,23 @@ export interface ProjectPgpKey {
  * `invalid`: the signature does not match the signed content, or the key is not valid for it.
  */
 export type SignatureCheck =
-  | { status: 'verified'; fingerprint: string; userId: string | null }
+  | {
+      status: 'verified';
+      fingerprint: string;
+      userId: string | null;
+      /** Where the verifying key came from; absent on checks stored before it was recorded. */
+      keySource?: SignatureKeySource;
+    }
   | { status: 'unverified'; keyId: string }
   | { status: 'invalid'; keyId: string | null; reason: string };
+
+/**
+ * Where a key that verified a signature came from, from the most to the least trusted: `given` by the
+ * caller (e.g. the key kept on the report), from the same address's `earlier-report`, the message's
+ * `autocrypt` header, or `attached` to the message (inside or outside its encryption). Only a key
+ * kept before this message proves who signed: anyone can attach a key to a forged mail.
+ */
+export type SignatureKeySource = 'given' | 'earlier-report' | 'autocrypt' | 'attached';
 
 /** `9070 E2FB A182 ...`: upper case in groups of four, as GnuPG prints it and people compare it. */
 export function formatFingerprint(fingerprint: string): string {

@@ -1,7 +1,6 @@
 import * as openpgp from 'openpgp';
 import type { Trx } from '../../db/types.js';
 import { encryptQueuedMailTo, findReporterOfReport, setReporterKey } from './pgp.repository.js';
-import type { SignatureCheck } from './pgp.js';
 import { usablePublicKey } from './sender-keys.js';
 
 async function fingerprintOf(armored: string | null): Promise<string | null> {
@@ -46,19 +45,34 @@ export async function rememberReporterKey(
 }
 
 /**
- * For mail filed on a report (the report it created, or a message on it): keeps the key the mail
- * carried when its sender is the report's reporter (a reply address can reach the report from anyone).
+ * For the message that created a report: keeps the key it carried when its sender is the report's
+ * reporter. Only this first message may set the key: anyone can put the reporter's address in a
+ * From header of a later mail, or write to the report's reply address, and a stranger's key would
+ * make every later reply unreadable to the reporter (and readable to the stranger).
  */
-export async function rememberSenderKey(
+export async function adoptKeyOfNewReport(
   trx: Trx,
   options: {
     report: { id: string; reporterEmail: string | null };
-    mail: { from: { address: string } | null; senderKey: string | null; signature: SignatureCheck | null };
+    mail: { from: { address: string } | null; senderKey: string | null };
     date: Date;
   },
 ): Promise<void> {
   const { report, mail } = options;
   if (!mail.senderKey || !mail.from || mail.from.address.toLowerCase() !== report.reporterEmail?.toLowerCase()) return;
-  const signedBy = mail.signature?.status === 'verified' ? mail.signature.fingerprint : null;
-  await rememberReporterKey(trx, { reportId: report.id, armored: mail.senderKey, date: options.date, signedBy });
+  await rememberReporterKey(trx, { reportId: report.id, armored: mail.senderKey, date: options.date });
+}
+
+/** The fingerprint of the key kept on the report (the reporter's), or null. */
+export async function keptKeyFingerprint(trx: Trx, reportId: string): Promise<string | null> {
+  return fingerprintOf((await findReporterOfReport(trx, reportId))?.reporter_pgp_key ?? null);
+}
+
+/**
+ * For a later message on a report: the fingerprint of a key it offered that is not the one kept,
+ * which is not adopted (see adoptKeyOfNewReport) and is recorded as offered; null when none.
+ */
+export async function keyOfferedNotAdopted(senderKey: string | null, kept: string | null): Promise<string | null> {
+  const offered = await fingerprintOf(senderKey);
+  return offered && offered !== kept ? offered : null;
 }

@@ -1,5 +1,5 @@
 import type * as openpgp from 'openpgp';
-import type { SignatureCheck } from './pgp.js';
+import type { SignatureCheck, SignatureKeySource } from './pgp.js';
 
 type Verification = Awaited<ReturnType<typeof openpgp.verify>>['signatures'][number];
 
@@ -20,6 +20,7 @@ export async function checkSignatures(
   results: readonly Verification[],
   keys: readonly openpgp.PublicKey[],
   date: Date | undefined,
+  sources: ReadonlyMap<string, SignatureKeySource> = new Map(),
 ): Promise<SignatureCheck | null> {
   const checks: SignatureCheck[] = [];
   for (const result of results) {
@@ -28,7 +29,14 @@ export async function checkSignatures(
     try {
       await result.verified;
       if (!key) throw new Error('no key');
-      checks.push({ status: 'verified', fingerprint: key.getFingerprint(), userId: await userIdOf(key, date) });
+      const fingerprint = key.getFingerprint();
+      const keySource = sources.get(fingerprint);
+      checks.push({
+        status: 'verified',
+        fingerprint,
+        userId: await userIdOf(key, date),
+        ...(keySource ? { keySource } : {}),
+      });
     } catch (err) {
       checks.push(
         key

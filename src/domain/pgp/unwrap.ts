@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import { messageAround, multipart, textPart } from './mime-build.js';
 import { bodyText, crlf, isAttachment, type MimeEntity, parseEntity } from './mime-tree.js';
-import type { SignatureCheck } from './pgp.js';
+import type { SignatureCheck, SignatureKeySource } from './pgp.js';
 import { attachedKeyTexts, autocryptKey, readArmoredKeys, usablePublicKey } from './sender-keys.js';
 import { checkSignatures, strongest, unreadableSignature } from './signature.js';
 
@@ -22,9 +22,11 @@ export interface UnwrapInput {
   privateKey: openpgp.PrivateKey | null;
   /** Armored public keys already known for the sender (e.g. from their earlier reports). */
   knownSenderKeys: string[];
+  /** Armored public keys the caller vouches for (e.g. the key kept on the report); trusted first. */
+  givenKeys?: string[];
   /** When signatures and keys are judged; the caller's clock. */
   date?: Date;
-  /** The most a decrypted (and decompressed) payload may grow to; 100 MiB unless given. */
+  /** The most ALL decrypted (and decompressed) content of the message may add up to; 100 MiB unless given. */
   maxBytes?: number;
 }
 
@@ -32,26 +34,54 @@ export interface Unwrapped {
   /** The message as mailparser should read it: decrypted, signature layers removed. */
   raw: Buffer;
   encrypted: boolean;
+  /** A verified signature carries the key's fingerprint and `keySource`, where that key came from. */
   signature: SignatureCheck | null;
   /** The sender's armored public key (public part only), to encrypt replies to, when one is known. */
   senderKey: string | null;
+  /** Signed, but some of the text or attachments sit outside every signed part (e.g. around an inline block). */
+  partlySigned: boolean;
+  /** Encrypted, but some of the text or attachments sit outside every encrypted part. */
+  partlyEncrypted: boolean;
+}
+
+/** Where a piece of content (text outside or inside a block, an attachment) sits. */
+interface Scope {
+  encrypted: boolean;
+  signed: boolean;
 }
 
 interface Pass {
   privateKey: openpgp.PrivateKey | null;
   config: Partial<openpgp.Config>;
   keys: openpgp.PublicKey[];
+  sources: ReadonlyMap<string, SignatureKeySource>;
   date: Date | undefined;
   encrypted: boolean;
   checks: (SignatureCheck | null)[];
   /** Armored keys found inside decrypted content (only readable once decrypted). */
   foundInside: string[];
   layers: number;
+  /** Decrypted bytes the rest of the message may still produce: one budget for all layers and blocks. */
+  left: number;
+  limit: number;
+  /** The scope of each non-empty piece of content, to tell a partly signed or encrypted message. */
+  pieces: Scope[];
 }
 
+/** Counts a PGP/MIME layer or an inline block: each costs a decryption or a verification. */
 function enterLayer(pass: Pass): void {
   pass.layers += 1;
   if (pass.layers > MAX_LAYERS) throw new PgpUnwrapError('the message nests too many OpenPGP layers');
+}
+
+function tooLarge(pass: Pass): PgpUnwrapError {
+  return new PgpUnwrapError(`the decrypted content exceeds the limit of ${pass.limit} bytes`);
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function noteText(pass: Pass, scope: Scope, text: string): void {
+  if (/\S/.test(text)) pass.pieces.push(scope);
 }
 
 /** An entity's replacement; `unwrapped` when it is the content of a PGP/MIME layer rather than the entity rewritten. */
@@ -62,49 +92,67 @@ interface Change {
 
 const NO_KEY = 'encrypted, but the project has no private key';
 /**
- * PGP/MIME layers in one message. Real mail has two at most (signed inside encrypted); anyone can
- * encrypt to the project's public key, so without a bound a message could nest thousands.
+ * PGP/MIME layers and inline blocks in one message. Real mail has two at most (signed inside
+ * encrypted); anyone can encrypt to the project's public key, so without a bound a message could
+ * nest or repeat thousands.
  */
 const MAX_LAYERS = 8;
 const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+const RERUN_SLACK = 1024 * 1024;
 const ARMORED_MESSAGE = /(?<=^|\n)-----BEGIN PGP MESSAGE-----\r?\n[\s\S]*?\n-----END PGP MESSAGE-----/g;
 const CLEARSIGNED = /(?<=^|\n)-----BEGIN PGP SIGNED MESSAGE-----\r?\n[\s\S]*?\n-----END PGP SIGNATURE-----/g;
+const TOPLEVEL: Scope = { encrypted: false, signed: false };
 
-async function decrypt(pass: Pass, armored: string, format: 'binary' | 'utf8'): Promise<Uint8Array | string> {
+/**
+ * Decrypts one armored message within what is left of the budget: openpgp stops inflating a
+ * compressed packet past `maxDecompressedMessageSize` (a few KB can inflate to gigabytes), and an
+ * uncompressed payload, no larger than its ciphertext, is counted once read.
+ */
+async function decrypt(
+  pass: Pass,
+  armored: string,
+  format: 'binary' | 'utf8',
+): Promise<{ data: Uint8Array | string; signed: boolean }> {
   if (!pass.privateKey) throw new PgpUnwrapError(NO_KEY);
+  let result: openpgp.DecryptMessageResult;
   try {
     const message = await openpgp.readMessage({ armoredMessage: armored, config: pass.config });
-    const result = await openpgp.decrypt({
+    result = await openpgp.decrypt({
       message,
-      // A compressed packet of a few KB can inflate to gigabytes.
-      config: pass.config,
+      config: { ...pass.config, maxDecompressedMessageSize: pass.left },
       decryptionKeys: pass.privateKey,
       verificationKeys: pass.keys,
       date: pass.date,
       format,
     });
-    pass.encrypted = true;
-    pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date));
-    return result.data as Uint8Array | string;
   } catch (err) {
-    if (err instanceof PgpUnwrapError) throw err;
-    throw new PgpUnwrapError(`could not decrypt (${err instanceof Error ? err.message : String(err)})`);
+    if (/maximum decompressed message size/i.test(messageOf(err))) throw tooLarge(pass);
+    throw new PgpUnwrapError(`could not decrypt (${messageOf(err)})`);
   }
+  const data = result.data as Uint8Array | string;
+  pass.left -= typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  if (pass.left < 0) throw tooLarge(pass);
+  pass.encrypted = true;
+  pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date, pass.sources));
+  return { data, signed: result.signatures.length > 0 };
 }
 
 /** RFC 3156 section 4: the second part carries the armored message, whose plaintext is a MIME entity. */
-async function pgpMimeEncrypted(pass: Pass, entity: MimeEntity): Promise<Change> {
+async function pgpMimeEncrypted(pass: Pass, entity: MimeEntity, scope: Scope): Promise<Change> {
   enterLayer(pass);
   const payload = entity.parts?.[1];
   if (!payload) throw new PgpUnwrapError('malformed PGP/MIME message (no encrypted part)');
-  const plain = Buffer.from(await decrypt(pass, bodyText(payload), 'binary'));
+  const { data, signed } = await decrypt(pass, bodyText(payload), 'binary');
+  const plain =
+    typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const inner = parseEntity(plain);
   pass.foundInside.push(...attachedKeyTexts(inner));
-  return { bytes: (await transform(pass, inner))?.bytes ?? plain, unwrapped: true };
+  const change = await transform(pass, inner, { encrypted: true, signed: scope.signed || signed });
+  return { bytes: change?.bytes ?? plain, unwrapped: true };
 }
 
 /** RFC 3156 section 5: the detached signature covers the first part's exact bytes, with CRLF line breaks. */
-async function pgpMimeSigned(pass: Pass, entity: MimeEntity): Promise<Change | null> {
+async function pgpMimeSigned(pass: Pass, entity: MimeEntity, scope: Scope): Promise<Change | null> {
   const [signed, signaturePart] = entity.parts ?? [];
   if (!signed || !signaturePart) return null;
   enterLayer(pass);
@@ -115,111 +163,201 @@ async function pgpMimeSigned(pass: Pass, entity: MimeEntity): Promise<Change | n
       verificationKeys: pass.keys,
       date: pass.date,
     });
-    pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date));
+    pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date, pass.sources));
   } catch (err) {
     pass.checks.push(unreadableSignature(err));
   }
-  return { bytes: (await transform(pass, signed))?.bytes ?? signed.raw, unwrapped: true };
+  const change = await transform(pass, signed, { ...scope, signed: true });
+  return { bytes: change?.bytes ?? signed.raw, unwrapped: true };
 }
 
-async function replaceAsync(text: string, re: RegExp, fn: (block: string) => Promise<string>): Promise<string> {
-  let out = '';
+/** `text` cut into the matches of `re` (`block`) and the text between them. */
+function* segments(text: string, re: RegExp): Generator<{ text: string; block: boolean }> {
   let last = 0;
   for (const match of text.matchAll(re)) {
-    out += text.slice(last, match.index) + (await fn(match[0]));
+    yield { text: text.slice(last, match.index), block: false };
+    yield { text: match[0], block: true };
     last = match.index + match[0].length;
   }
-  return out + text.slice(last);
+  yield { text: text.slice(last), block: false };
+}
+
+/** Clear-signed blocks in `text` verified and replaced by their text. */
+async function clearSignedIn(pass: Pass, text: string, scope: Scope): Promise<{ text: string; changed: boolean }> {
+  let out = '';
+  let changed = false;
+  for (const segment of segments(text, CLEARSIGNED)) {
+    if (!segment.block) {
+      noteText(pass, scope, segment.text);
+      out += segment.text;
+      continue;
+    }
+    enterLayer(pass);
+    changed = true;
+    let kept = segment.text;
+    try {
+      const message = await openpgp.readCleartextMessage({ cleartextMessage: segment.text });
+      const result = await openpgp.verify({ message, verificationKeys: pass.keys, date: pass.date });
+      pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date, pass.sources));
+      kept = message.getText();
+    } catch (err) {
+      pass.checks.push(unreadableSignature(err));
+    }
+    noteText(pass, { ...scope, signed: true }, kept);
+    out += kept;
+  }
+  return { text: out, changed };
 }
 
 /** Inline PGP in a text body: armored messages are decrypted, clear-signed text is verified and unwrapped. */
-async function inline(pass: Pass, entity: MimeEntity): Promise<Change | null> {
+async function inline(pass: Pass, entity: MimeEntity, scope: Scope): Promise<Change | null> {
   const text = bodyText(entity);
-  if (!text.includes('-----BEGIN PGP ')) return null;
+  if (!text.includes('-----BEGIN PGP ')) {
+    noteText(pass, scope, text);
+    return null;
+  }
   let changed = false;
-  let out = await replaceAsync(text, ARMORED_MESSAGE, async (block) => {
-    changed = true;
-    return String(await decrypt(pass, block, 'utf8'));
-  });
-  out = await replaceAsync(out, CLEARSIGNED, async (block) => {
-    changed = true;
-    try {
-      const message = await openpgp.readCleartextMessage({ cleartextMessage: block });
-      const result = await openpgp.verify({ message, verificationKeys: pass.keys, date: pass.date });
-      pass.checks.push(await checkSignatures(result.signatures, pass.keys, pass.date));
-      return message.getText();
-    } catch (err) {
-      pass.checks.push(unreadableSignature(err));
-      return block;
+  let out = '';
+  for (const segment of segments(text, ARMORED_MESSAGE)) {
+    if (!segment.block) {
+      const plain = await clearSignedIn(pass, segment.text, scope);
+      changed ||= plain.changed;
+      out += plain.text;
+      continue;
     }
-  });
+    enterLayer(pass);
+    changed = true;
+    const { data, signed } = await decrypt(pass, segment.text, 'utf8');
+    out += (await clearSignedIn(pass, String(data), { encrypted: true, signed: scope.signed || signed })).text;
+  }
   return changed ? { bytes: textPart(entity, out), unwrapped: false } : null;
 }
 
-async function transform(pass: Pass, entity: MimeEntity): Promise<Change | null> {
-  if (entity.type === 'multipart/encrypted') return pgpMimeEncrypted(pass, entity);
+async function transform(pass: Pass, entity: MimeEntity, scope: Scope): Promise<Change | null> {
+  if (entity.type === 'multipart/encrypted') return pgpMimeEncrypted(pass, entity, scope);
   if (entity.type === 'multipart/signed' && entity.params.protocol?.toLowerCase() === 'application/pgp-signature') {
-    return pgpMimeSigned(pass, entity);
+    return pgpMimeSigned(pass, entity, scope);
   }
-  if (entity.parts) {
-    const changes: (Change | null)[] = [];
-    for (const part of entity.parts) changes.push(await transform(pass, part));
-    if (changes.every((c) => c === null)) return null;
-    // Once the plain text alternative is decrypted, an HTML one would still show the ciphertext.
-    const textRewritten =
-      entity.type === 'multipart/alternative' && entity.parts.some((p, i) => changes[i] && p.type === 'text/plain');
-    const parts = entity.parts.flatMap((part, i) =>
-      textRewritten && part.type === 'text/html' && !changes[i] ? [] : [changes[i]?.bytes ?? part.raw],
-    );
-    return { bytes: multipart(entity, parts), unwrapped: false };
-  }
-  if (entity.type === 'text/plain' && !isAttachment(entity)) return inline(pass, entity);
+  if (entity.parts) return multipartOf(pass, entity, entity.parts, scope);
+  if (entity.type === 'text/plain' && !isAttachment(entity)) return inline(pass, entity, scope);
+  // A public key sent along is not content whose protection the team needs to know about.
+  if (attachedKeyTexts(entity).length === 0) noteText(pass, scope, entity.body.toString('latin1'));
   return null;
 }
 
-async function run(message: MimeEntity, input: UnwrapInput, keys: openpgp.PublicKey[]) {
+async function multipartOf(pass: Pass, entity: MimeEntity, parts: MimeEntity[], scope: Scope): Promise<Change | null> {
+  const changes: (Change | null)[] = [];
+  const firstPiece: number[] = [];
+  for (const part of parts) {
+    firstPiece.push(pass.pieces.length);
+    changes.push(await transform(pass, part, scope));
+  }
+  if (changes.every((c) => c === null)) return null;
+  // Once the plain text alternative is decrypted, an HTML one would still show the ciphertext.
+  const textRewritten =
+    entity.type === 'multipart/alternative' && parts.some((p, i) => changes[i] && p.type === 'text/plain');
+  const dropped = parts.map((part, i) => textRewritten && part.type === 'text/html' && !changes[i]);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const from = firstPiece[i] ?? 0;
+    if (dropped[i]) pass.pieces.splice(from, (firstPiece[i + 1] ?? pass.pieces.length) - from);
+  }
+  const kept = parts.flatMap((part, i) => (dropped[i] ? [] : [changes[i]?.bytes ?? part.raw]));
+  return { bytes: multipart(entity, kept), unwrapped: false };
+}
+
+interface Keys {
+  list: openpgp.PublicKey[];
+  sources: Map<string, SignatureKeySource>;
+}
+
+/** Keys in order of trust: when two share a key id, the more trusted one is tried. */
+function keyring(groups: [SignatureKeySource, openpgp.PublicKey[]][]): Keys {
+  const sources = new Map<string, SignatureKeySource>();
+  const list: openpgp.PublicKey[] = [];
+  for (const [source, keys] of groups) {
+    for (const key of keys) {
+      if (!sources.has(key.getFingerprint())) sources.set(key.getFingerprint(), source);
+      list.push(key);
+    }
+  }
+  return { list, sources };
+}
+
+async function run(message: MimeEntity, input: UnwrapInput, keys: Keys, budget: number) {
   const pass: Pass = {
     privateKey: input.privateKey,
-    config: { maxDecompressedMessageSize: input.maxBytes ?? DEFAULT_MAX_BYTES },
-    keys,
+    config: {},
+    keys: keys.list,
+    sources: keys.sources,
     date: input.date,
     encrypted: false,
     checks: [],
     foundInside: [],
     layers: 0,
+    left: budget,
+    limit: input.maxBytes ?? DEFAULT_MAX_BYTES,
+    pieces: [],
   };
-  const change = await transform(pass, message);
+  const change = await transform(pass, message, TOPLEVEL);
   return { pass, change };
 }
 
 /**
  * Decrypts and unwraps an inbound message: PGP/MIME encrypted (RFC 3156 section 4), signed
  * (section 5), both (signature inside the encryption, or a signed entity inside it), and inline PGP
- * in text bodies. Throws PgpUnwrapError when encrypted content cannot be decrypted here.
+ * in text bodies. Throws PgpUnwrapError when the message cannot be read here, whatever the cause
+ * (a crafted message must be quarantined, not retried).
  */
 export async function unwrapPgp(input: UnwrapInput): Promise<Unwrapped> {
+  try {
+    return await unwrapOnce(input);
+  } catch (err) {
+    if (err instanceof PgpUnwrapError) throw err;
+    throw new PgpUnwrapError(`could not read the message (${messageOf(err)})`);
+  }
+}
+
+async function unwrapOnce(input: UnwrapInput): Promise<Unwrapped> {
   const message = parseEntity(input.raw);
-  const inMessage = [await autocryptKey(message), ...(await readArmoredKeys(attachedKeyTexts(message)))].filter(
-    (k): k is openpgp.PublicKey => k !== null,
-  );
+  const autocrypt = await autocryptKey(message);
+  const attached = await readArmoredKeys(attachedKeyTexts(message));
+  const inMessage = [...(autocrypt ? [autocrypt] : []), ...attached];
+  const given = await readArmoredKeys(input.givenKeys ?? []);
   const known = await readArmoredKeys(input.knownSenderKeys);
-  let keys = [...inMessage, ...known];
-  let { pass, change } = await run(message, input, keys);
+  const groups: [SignatureKeySource, openpgp.PublicKey[]][] = [
+    ['given', given],
+    ['earlier-report', known],
+    ['autocrypt', autocrypt ? [autocrypt] : []],
+    ['attached', attached],
+  ];
+  const budget = input.maxBytes ?? DEFAULT_MAX_BYTES;
+  let { pass, change } = await run(message, input, keyring(groups), budget);
   // A key attached inside the encrypted part is only seen after decrypting: verify again with it.
+  // The second pass repeats the same decryptions, so it gets what the first one used (plus room for
+  // the packet framing that openpgp's decompression limit counts and the plaintext count does not).
   const inside = await readArmoredKeys(pass.foundInside);
   if (inside.length > 0 && pass.checks.some((c) => c?.status === 'unverified')) {
-    keys = [...inside, ...keys];
-    ({ pass, change } = await run(message, input, keys));
+    const used = budget - pass.left;
+    change = null; // the first pass's output is garbage from here
+    const again = Math.min(budget, used + RERUN_SLACK);
+    ({ pass, change } = await run(message, input, keyring([...groups, ['attached', inside]]), again));
   }
   const signature = strongest(pass.checks);
   const sent = [...inside, ...inMessage];
   const signer =
     signature?.status === 'verified'
-      ? [...sent, ...known].find((k) => k.getFingerprint() === signature.fingerprint)
+      ? [...sent, ...known, ...given].find((k) => k.getFingerprint() === signature.fingerprint)
       : undefined;
   // A key we already knew is worth keeping for replies when the sender trusted us with encryption.
   const chosen = signer ?? sent[0] ?? (pass.encrypted ? known[0] : undefined);
   const usable = chosen ? await usablePublicKey(chosen, input.date) : null;
   const raw = change ? crlf(change.unwrapped ? messageAround(message, change.bytes) : change.bytes) : input.raw;
-  return { raw, encrypted: pass.encrypted, signature, senderKey: usable?.armor() ?? null };
+  return {
+    raw,
+    encrypted: pass.encrypted,
+    signature,
+    senderKey: usable?.armor() ?? null,
+    partlySigned: signature !== null && pass.pieces.some((p) => !p.signed),
+    partlyEncrypted: pass.encrypted && pass.pieces.some((p) => !p.encrypted),
+  };
 }

@@ -9,9 +9,9 @@ import {
   removeIntakeAddress,
 } from '../../domain/mail-intake/intake-addresses.service.js';
 import type { Project } from '../../domain/projects/projects.js';
-import { requireProject } from '../../domain/projects/projects.service.js';
+import { listMembers, requireProject } from '../../domain/projects/projects.service.js';
 import type { DomainError } from '../../errors.js';
-import { authorize } from '../../policies/policy.js';
+import { authorize, can, type Subject } from '../../policies/policy.js';
 import { CsrfField } from '../views/layout.js';
 import { ErrorNotice, field, formFailure, invalidIf } from './forms.js';
 import { SettingsNav } from './project-settings-views.js';
@@ -26,10 +26,12 @@ function MailSettingsPage(props: {
   project: Project;
   addresses: IntakeAddress[];
   replyDomain: string;
+  /** Whether the viewer may add and remove addresses ('project.intake.manage'). */
+  mayChange: boolean;
   value?: string;
   error?: DomainError;
 }) {
-  const { csrf, project, addresses, error } = props;
+  const { csrf, project, addresses, error, mayChange } = props;
   const base = `/p/${project.slug}/settings/mail`;
   const example = addresses[0]?.address.split('@')[0] ?? 'security';
   return (
@@ -48,7 +50,7 @@ function MailSettingsPage(props: {
           <thead>
             <tr>
               <th>Address</th>
-              <th />
+              {mayChange && <th />}
             </tr>
           </thead>
           <tbody>
@@ -57,33 +59,39 @@ function MailSettingsPage(props: {
                 <td>
                   <code>{a.address}</code>
                 </td>
-                <td>
-                  <form method="post" action={`${base}/${a.id}/remove`} class="inline">
-                    <CsrfField token={csrf} />
-                    <button type="submit" class="secondary danger">
-                      Remove
-                    </button>
-                  </form>
-                </td>
+                {mayChange && (
+                  <td>
+                    <form method="post" action={`${base}/${a.id}/remove`} class="inline">
+                      <CsrfField token={csrf} />
+                      <button type="submit" class="secondary danger">
+                        Remove
+                      </button>
+                    </form>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <form method="post" action={base}>
-        <CsrfField token={csrf} />
-        <label for="address">Add an intake address</label>
-        <input
-          id="address"
-          type="email"
-          name="address"
-          value={props.value ?? ''}
-          placeholder="security@example.org"
-          aria-invalid={invalidIf(error, 'address')}
-          required
-        />
-        <button type="submit">Add address</button>
-      </form>
+      {mayChange ? (
+        <form method="post" action={base}>
+          <CsrfField token={csrf} />
+          <label for="address">Add an intake address</label>
+          <input
+            id="address"
+            type="email"
+            name="address"
+            value={props.value ?? ''}
+            placeholder="security@example.org"
+            aria-invalid={invalidIf(error, 'address')}
+            required
+          />
+          <button type="submit">Add address</button>
+        </form>
+      ) : (
+        <p class="muted">Only the project's admins add and remove its intake addresses.</p>
+      )}
       <h2>Replies</h2>
       <p>
         Each report has a reply address of its own, such as{' '}
@@ -98,7 +106,10 @@ function MailSettingsPage(props: {
   );
 }
 
-/** The intake addresses of a project, for its admins and instance admins ('project.manage'). */
+/**
+ * The intake addresses of a project: shown to its admins and instance admins ('project.manage'),
+ * changed only by its admins ('project.intake.manage'; instance admins only while it has no admin).
+ */
 export function mailSettingsPages(deps: Deps) {
   return async (root: FastifyInstance): Promise<void> => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -108,6 +119,17 @@ export function mailSettingsPages(deps: Deps) {
     const managed = async (slug: string, request: FastifyRequest): Promise<Project> => {
       const project = await requireProject(deps.db, slug);
       authorize(request.actor, 'project.manage', { projectId: project.id });
+      return project;
+    };
+    /** What the intake policy needs to know: whether the project has an admin (enabled or not). */
+    const intakeSubject = async (project: Project): Promise<Subject> => ({
+      projectId: project.id,
+      projectHasAdmin: (await listMembers(deps.db, project.id)).some((m) => m.role === 'admin'),
+    });
+    /** The project of the URL, once the actor may change its intake addresses. */
+    const intakeManaged = async (slug: string, request: FastifyRequest): Promise<Project> => {
+      const project = await managed(slug, request);
+      authorize(request.actor, 'project.intake.manage', await intakeSubject(project));
       return project;
     };
     const page = async (
@@ -122,6 +144,7 @@ export function mailSettingsPages(deps: Deps) {
           project={project}
           addresses={await listIntakeAddresses(deps.db, project.id)}
           replyDomain={deps.config.mailIn.domain}
+          mayChange={can(request.actor, 'project.intake.manage', await intakeSubject(project))}
           value={extra.value}
           error={extra.error}
         />,
@@ -133,7 +156,7 @@ export function mailSettingsPages(deps: Deps) {
     );
 
     app.post('/p/:slug/settings/mail', { schema: { params: Params } }, async (request, reply) => {
-      const project = await managed(request.params.slug, request);
+      const project = await intakeManaged(request.params.slug, request);
       const address = field(request.body, 'address');
       try {
         await deps.db
@@ -147,7 +170,7 @@ export function mailSettingsPages(deps: Deps) {
     });
 
     app.post('/p/:slug/settings/mail/:id/remove', { schema: { params: AddressParams } }, async (request, reply) => {
-      const project = await managed(request.params.slug, request);
+      const project = await intakeManaged(request.params.slug, request);
       await deps.db.transaction().execute((trx) =>
         removeIntakeAddress(trx, deps.clock, {
           by: by(request),

@@ -1,3 +1,4 @@
+import { formatFingerprint } from '../../domain/pgp/pgp.js';
 import type { AckClock } from '../../domain/reports/ack-clock.js';
 import {
   type CloseReason,
@@ -165,23 +166,67 @@ function entryHeading(entry: ReportEntry): string {
   return entry.authorKind === 'reporter' ? 'wrote' : 'wrote to the reporter';
 }
 
-const SIGNATURES: Record<string, string> = {
-  verified: 'signature verified',
-  unverified: 'signed, key unknown',
-  invalid: 'signature invalid',
-};
+/**
+ * What a signature proves, in plain words. "verified" only when the signing key is the one kept on
+ * the report before this message (decided when the mail was filed, mail-signature.ts); a key that
+ * came with the mail itself, or with earlier mail from the same (forgeable) From, proves nothing.
+ */
+function signatureLabel(signature: Record<string, unknown>): string | undefined {
+  switch (signature.status) {
+    case 'verified':
+      return "signature verified with the reporter's key kept on this report";
+    case 'not-verified':
+      if (signature.keyFrom === 'earlier-mail') {
+        return "signed with a key from this address's earlier mail (not verified)";
+      }
+      if (signature.keyFrom === 'known') return 'signed with a key not kept on this report (not verified)';
+      return 'signed with a key sent in this mail (not verified)';
+    case 'unverified':
+      return 'signed, key unknown';
+    case 'invalid':
+      return 'signature invalid';
+    default:
+      return undefined;
+  }
+}
+
+function fingerprintOf(signature: Record<string, unknown>): string | null {
+  return typeof signature.fingerprint === 'string' ? formatFingerprint(signature.fingerprint) : null;
+}
+
+function record(value: unknown): Record<string, unknown> | null {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+}
 
 /** How an entry that came by mail arrived: by email, whether encrypted, and its OpenPGP signature. */
 function ViaEmail({ entry }: { entry: ReportEntry }) {
-  if (entry.detail?.via !== 'email') return null;
-  const signature = entry.detail.signature;
-  const status = signature && typeof signature === 'object' && 'status' in signature ? signature.status : null;
-  const label = typeof status === 'string' ? SIGNATURES[status] : undefined;
+  const detail = entry.detail;
+  if (detail?.via !== 'email') return null;
+  const signature = record(detail.signature);
+  const label = signature ? signatureLabel(signature) : undefined;
+  const status = signature ? String(signature.status) : '';
+  const fingerprint = signature ? fingerprintOf(signature) : null;
+  const offered = record(detail.keyOffered);
+  const offeredPrint = offered ? fingerprintOf(offered) : null;
   return (
     <>
       {' · by email'}
-      {entry.detail.encrypted === true ? <span class="badge mail-encrypted">encrypted</span> : null}
-      {label ? <span class={`badge signature-${String(status)}`}>{label}</span> : null}
+      {detail.encrypted === true ? <span class="badge mail-encrypted">encrypted</span> : null}
+      {detail.partlyEncrypted === true ? (
+        <span class="badge signature-invalid">partly encrypted: some of it came in the clear</span>
+      ) : null}
+      {label ? (
+        <span
+          class={`badge ${status === 'verified' ? 'signature-verified' : status === 'invalid' ? 'signature-invalid' : 'signature-unverified'}`}
+        >
+          {label}
+        </span>
+      ) : null}
+      {detail.partlySigned === true ? (
+        <span class="badge signature-invalid">partly signed: some of the text is outside the signature</span>
+      ) : null}
+      {fingerprint ? <span class="muted"> key {fingerprint}</span> : null}
+      {offeredPrint ? <span class="badge signature-unverified">sent a key, not adopted ({offeredPrint})</span> : null}
     </>
   );
 }

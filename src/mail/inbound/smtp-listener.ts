@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import { HOUR_MS } from '../../clock.js';
 import type { Deps } from '../../deps.js';
 import { hashToken } from '../../domain/ids.js';
-import { hit } from '../../domain/instance/rate-limit.service.js';
+import { hit, type RateLimitRule } from '../../domain/instance/rate-limit.service.js';
 import { type Recipient, resolveRecipient } from '../../domain/mail-intake/recipients.js';
 import { storeInboundMessage } from '../../domain/mail-intake/store-inbound.js';
 
@@ -20,6 +20,8 @@ const MAX_RECIPIENTS = 20;
 // Each session may hold a whole message (up to maxMessageBytes) in memory while it is stored; more
 // clients than this are asked to come back later (421), which sending servers do.
 const MAX_CLIENTS = 20;
+
+const TOO_MANY = '4.7.1 Too many messages from this sender; try later';
 
 function smtpError(responseCode: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode });
@@ -39,11 +41,48 @@ function readBounded(stream: SMTPServerDataStream, max: number): Promise<{ raw: 
   });
 }
 
+/** The hourly allowance of one envelope sender (hashed: the counter table is no place for reporters' addresses). */
+function senderRule(deps: SmtpListenerDeps, mailFrom: string): RateLimitRule {
+  // The null sender of bounces shares one bucket.
+  const sender = mailFrom.trim().toLowerCase() || '<>';
+  return {
+    bucket: `mail-in:sender:${hashToken(sender).slice(0, 32)}`,
+    limit: deps.config.mailIn.perSenderPerHour,
+    windowMs: HOUR_MS,
+  };
+}
+
+class Peeked extends Error {
+  constructor(readonly allowed: boolean) {
+    super('rate limit peek');
+  }
+}
+
+/**
+ * Whether one more message of the sender would be within the allowance, counting nothing: the hit
+ * is rolled back. Only accepted messages count, so that anyone naming a sender in MAIL FROM (then
+ * RSET or QUIT) cannot use up that sender's allowance.
+ */
+async function senderAllowed(deps: SmtpListenerDeps, rule: RateLimitRule): Promise<boolean> {
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      throw new Peeked((await hit(trx, deps.clock, rule)).allowed);
+    });
+  } catch (err) {
+    if (err instanceof Peeked) return err.allowed;
+    throw err;
+  }
+  return false;
+}
+
+class OverAllowance extends Error {}
+
 /**
  * The `mail-in` role: an SMTP server that accepts mail for intake addresses and reply addresses
  * only, and answers 250 only once the message and its processing job are committed, so nothing
  * it accepted is lost. Refusals store nothing: an unknown recipient at RCPT (550), a sender over
- * their hourly allowance at MAIL FROM (451), an oversized message after DATA (552).
+ * their hourly allowance at MAIL FROM, or after DATA when other sessions used it up meanwhile
+ * (451), an oversized message after DATA (552). The allowance counts accepted messages only.
  */
 export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpListener> {
   const { config, logger } = deps;
@@ -68,16 +107,10 @@ export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpLis
 
     onMailFrom(address, session, callback) {
       routed.set(session.id, []);
-      // Counted per envelope sender (hashed: the counter table is no place for reporters' addresses).
-      // The null sender of bounces shares one bucket.
-      const sender = address.address.trim().toLowerCase() || '<>';
-      hit(deps.db, deps.clock, {
-        bucket: `mail-in:sender:${hashToken(sender).slice(0, 32)}`,
-        limit: config.mailIn.perSenderPerHour,
-        windowMs: HOUR_MS,
-      }).then(
-        (result) =>
-          callback(result.allowed ? null : smtpError(451, '4.7.1 Too many messages from this sender; try later')),
+      // Checked here so that a sender over the allowance is not made to send the message; counted
+      // only once a message is accepted (in store).
+      senderAllowed(deps, senderRule(deps, address.address)).then(
+        (allowed) => callback(allowed ? null : smtpError(451, TOO_MANY)),
         (err: unknown) => {
           log.error({ err: String(err) }, 'could not count a sender');
           callback(smtpError(451, '4.3.0 Temporary failure; try again later'));
@@ -111,6 +144,7 @@ export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpLis
           deps.wakeWorker();
         })
         .catch((err: unknown) => {
+          if (err instanceof OverAllowance) return callback(smtpError(451, TOO_MANY));
           log.error({ err: String(err) }, 'could not store an accepted message');
           callback(smtpError(451, '4.3.0 Temporary failure; try again later'));
         });
@@ -145,6 +179,10 @@ async function store(
   const mailFrom = session.envelope.mailFrom;
   const envelopeFrom = mailFrom ? mailFrom.address.trim() || null : null;
   return deps.db.transaction().execute(async (trx) => {
+    // Counted with the message: a message that is not stored (the transaction fails) is not counted.
+    if (!(await hit(trx, deps.clock, senderRule(deps, mailFrom ? mailFrom.address : ''))).allowed) {
+      throw new OverAllowance();
+    }
     const ids: string[] = [];
     for (const [projectId, envelopeTo] of byProject) {
       const stored = await storeInboundMessage(trx, deps, { source: 'smtp', projectId, raw, envelopeFrom, envelopeTo });
