@@ -2,40 +2,8 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Clock } from '../clock.js';
 import { addMs, iso } from '../clock.js';
 import type { DB } from '../db/schema.js';
-import type { DbOrTrx, Trx } from '../db/types.js';
-import { newId } from '../domain/ids.js';
-import type { JobPayload } from './job-types.js';
-
-export interface EnqueueOptions {
-  runAt?: Date;
-  maxAttempts?: number;
-}
-
-/**
- * Adds a job in the caller's transaction: it exists exactly when the state change that caused it
- * commits (the transactional outbox).
- */
-export async function enqueue(trx: Trx, clock: Clock, job: JobPayload, options: EnqueueOptions = {}): Promise<string> {
-  const now = clock.now();
-  const id = newId();
-  await trx
-    .insertInto('jobs')
-    .values({
-      id,
-      kind: job.kind,
-      payload: JSON.stringify(job),
-      run_at: iso(options.runAt ?? now),
-      max_attempts: options.maxAttempts ?? 8,
-      claimed_by: null,
-      lock_expires_at: null,
-      completed_at: null,
-      failed_at: null,
-      last_error: null,
-      created_at: iso(now),
-    })
-    .execute();
-  return id;
-}
+import type { DbOrTrx } from '../db/types.js';
+import type { JobPayload } from '../domain/outbox/job-types.js';
 
 /** Not claimed, or claimed by a worker whose lock expired with attempts left. */
 function claimable(now: string) {

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/types.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
-import type { JobKind, PayloadOf } from './job-types.js';
+import type { JobKind, PayloadOf } from '../domain/outbox/job-types.js';
 import { claimDueJobs, completeJob, failJob } from './queue.js';
 
 export interface JobContext {

@@ -4,7 +4,7 @@ import type { DbOrTrx, Trx } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { newId } from '../domain/ids.js';
 import { DomainError } from '../errors.js';
-import { enqueue } from '../jobs/queue.js';
+import { enqueue } from '../domain/outbox/outbox.js';
 import type { EmailEnvelope } from './emails.js';
 import type { OutboundEmail } from './outbound-email.js';
 import {

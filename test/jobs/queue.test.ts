@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iso, MINUTE_MS } from '../../src/clock.js';
-import type { JobPayload } from '../../src/jobs/job-types.js';
-import { claimDueJobs, completeJob, enqueue } from '../../src/jobs/queue.js';
+import type { JobPayload } from '../../src/domain/outbox/job-types.js';
+import { enqueue } from '../../src/domain/outbox/outbox.js';
+import { claimDueJobs, completeJob } from '../../src/jobs/queue.js';
 import { createWorker, exponentialBackoff, type JobHandlers } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
 import { ManualClock } from '../support/clock.js';

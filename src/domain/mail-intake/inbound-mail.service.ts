@@ -5,7 +5,7 @@ import type { Trx } from '../../db/types.js';
 import { DomainError } from '../../errors.js';
 // The queue's enqueue is the transactional outbox (as mail/outbox.ts uses it): the job must commit
 // with the row, so it is called here rather than by the caller.
-import { enqueue } from '../../jobs/queue.js';
+import { enqueue } from '../outbox/outbox.js';
 import type { AuditInput } from '../audit/audit.service.js';
 import { recordAudit } from '../audit/audit.service.js';
 import {

@@ -2,9 +2,8 @@ import { iso } from '../../clock.js';
 import type { Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { newId } from '../ids.js';
-// The queue's enqueue is the transactional outbox (as mail/outbox.ts uses it): the job must commit
-// with the row, so it is called here rather than by the caller.
-import { enqueue } from '../../jobs/queue.js';
+// The processing job commits with the row (the transactional outbox), so it is enqueued here.
+import { enqueue } from '../outbox/outbox.js';
 import { findInboundByImapUid, insertInboundRow } from './inbound.repository.js';
 import { rawMessageId } from './raw-headers.js';
 
