@@ -6,6 +6,7 @@ import { CsrfField } from '../views/layout.js';
 import { when } from '../views/time.js';
 import { ErrorNotice, invalidIf } from './forms.js';
 import { SettingsNav, type Values } from './project-settings-views.js';
+import { RemoveButton } from '../views/remove-button.js';
 
 // The page of imap-settings.tsx: a project's mailboxes at mail providers. A password is typed once
 // and never put back into a page, not even into a re-rendered form.
@@ -138,12 +139,7 @@ function AccountRow(props: { csrf: string; base: string; account: ImapAccount; v
             {account.enabled ? 'Disable' : 'Enable'}
           </button>
         </form>
-        <form method="post" action={`${url}/remove`} class="inline">
-          <CsrfField token={csrf} />
-          <button type="submit" class="secondary danger">
-            Remove
-          </button>
-        </form>
+        <RemoveButton action={`${url}/remove`} csrf={csrf} />
       </td>
     </tr>
   );

@@ -16,6 +16,7 @@ import { CsrfField } from '../views/layout.js';
 import { ErrorNotice, field, formFailure, invalidIf } from './forms.js';
 import { SettingsNav } from './project-settings-views.js';
 import { requireSignIn } from './require-user.js';
+import { RemoveButton } from '../views/remove-button.js';
 
 const Slug = Type.String({ minLength: 1, maxLength: 64 });
 const Params = Type.Object({ slug: Slug });
@@ -61,12 +62,7 @@ function MailSettingsPage(props: {
                 </td>
                 {mayChange && (
                   <td>
-                    <form method="post" action={`${base}/${a.id}/remove`} class="inline">
-                      <CsrfField token={csrf} />
-                      <button type="submit" class="secondary danger">
-                        Remove
-                      </button>
-                    </form>
+                    <RemoveButton action={`${base}/${a.id}/remove`} csrf={csrf} />
                   </td>
                 )}
               </tr>

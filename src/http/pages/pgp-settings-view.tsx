@@ -5,6 +5,7 @@ import { CsrfField } from '../views/layout.js';
 import { when } from '../views/time.js';
 import { ErrorNotice, invalidIf } from './forms.js';
 import { SettingsNav } from './project-settings-views.js';
+import { RemoveButton } from '../views/remove-button.js';
 
 export type PgpNotice = 'uploaded' | 'generated' | 'removed';
 
@@ -33,12 +34,7 @@ function CurrentKey({ project, pgpKey, csrf }: { project: Project; pgpKey: Proje
         </dd>
       </dl>
       <pre class="pgp-key">{pgpKey.publicKey}</pre>
-      <form method="post" action={`/p/${project.slug}/settings/pgp/remove`} class="inline">
-        <CsrfField token={csrf} />
-        <button type="submit" class="secondary danger">
-          Remove the key
-        </button>
-      </form>
+      <RemoveButton action={`/p/${project.slug}/settings/pgp/remove`} csrf={csrf} label="Remove the key" />
     </>
   );
 }

@@ -3,6 +3,7 @@ import { DEFAULT_ACK_TEMPLATE } from '../../domain/reports/ack-template.js';
 import type { DomainError } from '../../errors.js';
 import { CsrfField } from '../views/layout.js';
 import { ErrorNotice, invalidIf } from './forms.js';
+import { RemoveButton } from '../views/remove-button.js';
 
 // The pages of project-settings.tsx: settings form, release branches and members.
 
@@ -110,12 +111,7 @@ export function BranchesPage(props: {
                 </form>
               </td>
               <td>
-                <form method="post" action={`${base}/${b.id}/remove`} class="inline">
-                  <CsrfField token={csrf} />
-                  <button type="submit" class="secondary danger">
-                    Remove
-                  </button>
-                </form>
+                <RemoveButton action={`${base}/${b.id}/remove`} csrf={csrf} />
               </td>
             </tr>
           ))}
@@ -213,12 +209,7 @@ export function MembersPage(props: {
               </td>
               {canChange ? (
                 <td>
-                  <form method="post" action={`${base}/${m.userId}/remove`} class="inline">
-                    <CsrfField token={csrf} />
-                    <button type="submit" class="secondary danger">
-                      Remove
-                    </button>
-                  </form>
+                  <RemoveButton action={`${base}/${m.userId}/remove`} csrf={csrf} />
                 </td>
               ) : null}
             </tr>
