@@ -6,25 +6,8 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  */
 export type Engine = 'sqlite' | 'postgres';
 
-export interface DialectCapabilities {
-  engine: Engine;
-  /** Column type for binary data. */
-  binaryType: 'blob' | 'bytea';
-  /** Whether DDL participates in transactions (both do; kept explicit for migrations). */
-  transactionalDdl: boolean;
-  /** Whether several processes may share this database. */
-  multiProcess: boolean;
-}
-
 export function engineOf(db: Kysely<any>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
-}
-
-export function capabilities(db: Kysely<any>): DialectCapabilities {
-  const engine = engineOf(db);
-  return engine === 'postgres'
-    ? { engine, binaryType: 'bytea', transactionalDdl: true, multiProcess: true }
-    : { engine, binaryType: 'blob', transactionalDdl: true, multiProcess: false };
 }
 
 /** Reads a counter from a driver result: pg returns bigint counts as strings. */

@@ -23,8 +23,6 @@ export type Email =
   | { template: 'team-reporter-replied'; projectName: string; trackingId: string; reportUrl: string }
   | { template: 'account-setup'; name: string; setupUrl: string; expiresAt: string };
 
-export type EmailTemplateName = Email['template'];
-
 export interface EmailEnvelope {
   to: string;
   /** The project the mail is about, or null for instance mail (account setup). */

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
-import type { Case } from './cases.js';
+import type { Case, CaseState } from './cases.js';
 import type { CasesTable } from './cases.table.js';
 
 export type CaseRow = Selectable<CasesTable>;
@@ -11,7 +11,7 @@ export function toCase(row: CaseRow): Case {
     projectId: row.project_id,
     number: row.number,
     title: row.title,
-    state: row.state,
+    state: row.state as CaseState,
     embargoed: row.embargoed === 1,
     createdBy: row.created_by,
     createdAt: row.created_at,

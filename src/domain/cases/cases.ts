@@ -8,7 +8,7 @@ export interface Case {
   /** Per-project sequence number: case #1, #2 ... of this project. */
   number: number;
   title: string;
-  state: string;
+  state: CaseState;
   embargoed: boolean;
   createdBy: string | null;
   createdAt: string;

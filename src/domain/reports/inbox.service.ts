@@ -23,10 +23,6 @@ const OPEN_STATUSES: ReportStatus[] = ['new', 'acknowledged', 'needs_info'];
 // A page of the inbox; a project with more open reports than this has a bigger problem than paging.
 const INBOX_LIMIT = 500;
 
-export function isInboxFilter(value: string): value is InboxFilter {
-  return (INBOX_FILTERS as readonly string[]).includes(value);
-}
-
 export interface InboxItem {
   id: string;
   trackingId: string;

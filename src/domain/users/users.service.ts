@@ -6,7 +6,7 @@ import { DomainError } from '../../errors.js';
 import { newId } from '../ids.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 import { normaliseEmail, type User } from './users.js';
-import { findUserRowByEmail, findUserRowById, toUser } from './users.repository.js';
+import { findUserRowByEmail, toUser } from './users.repository.js';
 
 const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$|^[^\s@<>()[\],;:"]+@localhost$/;
 
@@ -68,11 +68,6 @@ export async function setPassword(trx: Trx, clock: Clock, userId: string, passwo
     .execute();
   // A new password ends every existing session of the account.
   await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-}
-
-export async function getUser(db: DbOrTrx, id: string): Promise<User | undefined> {
-  const row = await findUserRowById(db, id);
-  return row ? toUser(row) : undefined;
 }
 
 export async function getUserByEmail(db: DbOrTrx, email: string): Promise<User | undefined> {
