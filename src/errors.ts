@@ -11,6 +11,7 @@ export const errorCatalogue = {
   SPAM_SUSPECTED: 'The submission looks automated (the honeypot field was filled in).',
   CSRF_TOKEN_INVALID: 'A state-changing request came without a valid CSRF token for this browser session.',
   AUTH_REQUIRED: 'Sign in first.',
+  API_TOKEN_INVALID: 'The API token is unknown, expired or revoked.',
   LOGIN_FAILED: 'The email address or password is wrong.',
   LOGIN_THROTTLED: 'Too many failed sign-ins; wait before trying again.',
   FORBIDDEN: 'The signed-in account may not do this.',

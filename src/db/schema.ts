@@ -3,11 +3,13 @@
 // repositories and services, which map them to domain types.
 
 import type { AuditLogTable } from '../domain/audit/audit.table.js';
-import type { CasesTable } from '../domain/cases/cases.table.js';
+import type { CaseHistoryTable, CasesTable } from '../domain/cases/cases.table.js';
+import type { CaseCwesTable, CaseSeverityTable, SeverityPoliciesTable } from '../domain/severity/severity.table.js';
 import type { InstanceSettingsTable, RateLimitCountersTable } from '../domain/instance/instance.table.js';
 import type { MembershipsTable, ProjectsTable, ReleaseBranchesTable } from '../domain/projects/projects.table.js';
 import type { AttachmentsTable, ReportEntriesTable, ReportsTable } from '../domain/reports/reports.table.js';
 import type {
+  ApiTokensTable,
   LoginFailuresTable,
   PasswordTokensTable,
   SessionsTable,
@@ -43,4 +45,9 @@ export interface DB {
   imap_accounts: ImapAccountsTable;
   inbound_messages: InboundMessagesTable;
   project_pgp_keys: ProjectPgpKeysTable;
+  case_severity: CaseSeverityTable;
+  case_cwes: CaseCwesTable;
+  case_history: CaseHistoryTable;
+  severity_policies: SeverityPoliciesTable;
+  api_tokens: ApiTokensTable;
 }

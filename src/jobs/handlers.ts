@@ -1,6 +1,7 @@
 import { HOUR_MS } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { processInboundMessage } from '../domain/mail-intake/process-inbound.service.js';
+import { runCaseReminder } from '../domain/severity/case-reminders.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -29,6 +30,13 @@ export function jobHandlers(deps: Deps): JobHandlers {
         );
       },
       backoffMs: exponentialBackoff(30_000, HOUR_MS),
+    },
+    'case.remind': {
+      // Idempotent by compare-and-set on the case's pending reminder time (case-reminders.ts).
+      handle: async (payload, ctx) => {
+        await runCaseReminder({ ...deps, db: ctx.db, clock: ctx.clock }, payload);
+      },
+      backoffMs: exponentialBackoff(60_000, HOUR_MS),
     },
   };
 }

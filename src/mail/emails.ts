@@ -21,7 +21,16 @@ export type Email =
     }
   | { template: 'team-new-report'; projectName: string; trackingId: string; reportUrl: string; ackDueAt: string }
   | { template: 'team-reporter-replied'; projectName: string; trackingId: string; reportUrl: string }
-  | { template: 'account-setup'; name: string; setupUrl: string; expiresAt: string };
+  | { template: 'account-setup'; name: string; setupUrl: string; expiresAt: string }
+  | {
+      template: 'case-reminder';
+      projectName: string;
+      caseNumber: number;
+      caseUrl: string;
+      severity: string;
+      idleDays: number;
+      fixDueAt: string | null;
+    };
 
 export interface EmailEnvelope {
   to: string;

@@ -21,6 +21,8 @@ export type Action =
   | 'report.status.read' // the reporter's own status page
   | 'report.status.reply'
   | 'case.read'
+  | 'case.severity.edit' // CVSS, SSVC, exploitation context and CWEs of a case
+  | 'account.tokens.manage' // one's own personal API tokens
   | 'mail.body.read'; // the text of a stored outgoing email
 
 /** What the action is about. `projectId` is null only for instance-level subjects. */
@@ -63,6 +65,8 @@ const rules: Record<Action, Rule> = {
   'report.status.read': isReporterOf,
   'report.status.reply': isReporterOf,
   'case.read': isMember,
+  'case.severity.edit': isMember,
+  'account.tokens.manage': (a) => a.kind === 'user',
   // Instance-level mail (setup links) is for instance admins; project mail carries report text.
   'mail.body.read': (a, s) => (s.projectId === null ? isInstanceAdmin(a, s) : isMember(a, s)),
 };

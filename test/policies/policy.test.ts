@@ -162,6 +162,19 @@ const expected = {
     system: all,
   },
   'case.read': membersOnly,
+  'case.severity.edit': membersOnly,
+  // Every account manages its own tokens; the subject is the account itself, not a project.
+  'account.tokens.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    system: all,
+  },
   'mail.body.read': {
     anonymous: none,
     reporterOfThisReport: none,
@@ -221,7 +234,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(15);
+    expect(actions).toHaveLength(17);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {

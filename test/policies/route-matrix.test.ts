@@ -13,8 +13,14 @@ import type { Project } from '../../src/domain/projects/projects.js';
 import { addMember } from '../../src/domain/projects/projects.service.js';
 import type { Report } from '../../src/domain/reports/reports.js';
 import * as triage from '../../src/domain/reports/triage.service.js';
+import { requireCase } from '../../src/domain/cases/cases.service.js';
+import { addCaseCwe } from '../../src/domain/severity/case-severity.service.js';
+import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
+import { getSeverityPolicy, updateSeverityPolicy } from '../../src/domain/severity/severity-policy.service.js';
+import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
 import { createSession } from '../../src/domain/users/sessions.service.js';
 import { accountSetupLink } from '../../src/domain/users/setup.service.js';
+import { actorOfUser } from '../../src/domain/users/user-actor.js';
 import type { User } from '../../src/domain/users/users.js';
 import { createUser } from '../../src/domain/users/users.service.js';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
@@ -207,13 +213,15 @@ interface Target {
   site: Site;
   /** The status token the actor holds, or a guessed one. */
   token: string;
+  /** The acting account; undefined for the anonymous and reporters. */
+  user: User | undefined;
 }
 
 interface Req {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   /** The form (the runner adds the actor's CSRF token) or, under /api/, the JSON body. */
-  body?: Record<string, string>;
+  body?: Record<string, string> | unknown;
   /** What the request may change: it must change when allowed and stay as it was when refused. */
   effect?: () => Promise<unknown>;
 }
@@ -350,6 +358,105 @@ const intakeAddress = (ctx: TestContext, project: Project) =>
     addIntakeAddress(trx, ctx.clock, { by, projectId: project.id, address: `sec-${unique()}@intake.example.org` }),
   );
 
+/** The token named `name`: POST /account/tokens creates it when allowed, and nothing else does. */
+const apiTokenNamed = (ctx: TestContext, name: string) => () =>
+  ctx.deps.db.selectFrom('api_tokens').select('id').where('name', '=', name).executeTakeFirst();
+const apiTokenRevokedAt = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow();
+/** A live token of `owner`, made directly (as the owner would, audited). */
+const apiTokenOf = (ctx: TestContext, owner: User) =>
+  tx(ctx, (trx) =>
+    createApiToken(trx, ctx.deps, {
+      actor: actorOfUser(owner),
+      origin: noOrigin,
+      name: `matrix-${unique()}`,
+      expiresInDays: 30,
+    }),
+  );
+
+/**
+ * Who sees a project's severity policy (GET page and API): its members (project.view), and those who
+ * manage the project (project.manage), since they may change it; so an instance admin who is not a
+ * member sees it too. Everyone else is told nothing of the project.
+ */
+const policyReaders: Expectations = { ...projectMembers, instanceAdminNotMember: 'ok' };
+
+/** The project's policy in effect, as JSON: what a policy request may change. */
+const severityPolicyOf = (ctx: TestContext, project: Project) => async () =>
+  JSON.stringify(await getSeverityPolicy(ctx.deps.db, project.id));
+/** A valid whole policy no earlier request stored: low cases get a fresh number of days. */
+const freshPolicy = () => {
+  const policy = structuredClone(defaultSeverityPolicy);
+  policy.targets.low.fixDays = 181 + crypto.randomInt(3000);
+  return policy;
+};
+/** The settings form for `freshPolicy()`, named as the page names its inputs. */
+function severityForm(): Record<string, string> {
+  const policy = freshPolicy();
+  const form: Record<string, string> = {
+    dayMode: policy.dayMode,
+    timeZone: policy.timeZone,
+    'gates.slowDownBelow': String(policy.gates.slowDownBelow),
+    'gates.semiPublicBelow': String(policy.gates.semiPublicBelow),
+    'shutdowns.0.from': '12-24',
+    'shutdowns.0.to': '01-02',
+  };
+  for (const [severity, t] of Object.entries(policy.targets)) {
+    form[`targets.${severity}.fixDays`] = String(t.fixDays);
+    form[`targets.${severity}.release`] = t.release;
+    form[`targets.${severity}.remindDays`] = t.remindDays === null ? '' : String(t.remindDays);
+  }
+  return form;
+}
+/** Gives the project a policy of its own, so that a reset has something to undo. */
+const withOwnPolicy = (ctx: TestContext, project: Project) =>
+  tx(ctx, (trx) => updateSeverityPolicy(trx, ctx.deps, { ...by, projectId: project.id, policy: freshPolicy() }));
+const put = (url: string, body: unknown, effect?: () => Promise<unknown>): Req => ({
+  method: 'PUT',
+  url,
+  body,
+  ...(effect ? { effect } : {}),
+});
+
+/** A case of `project` opened just now (a report filed and accepted), for a request that changes it. */
+async function freshCase(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const report = await reportIn(ctx, project);
+  const accepted = await tx(ctx, (trx) =>
+    triage.accept(trx, ctx.deps, { ...by, projectId: project.id, reportId: report.id }),
+  );
+  return { id: accepted.case.id, number: accepted.case.number };
+}
+/** What a severity request may change: the case's severity row, CWEs and history. */
+const severityOfCase = (ctx: TestContext, caseId: string) => async () => ({
+  severity: await ctx.deps.db.selectFrom('case_severity').selectAll().where('case_id', '=', caseId).executeTakeFirst(),
+  cwes: await ctx.deps.db.selectFrom('case_cwes').select('cwe_id').where('case_id', '=', caseId).execute(),
+  history: (await ctx.deps.db.selectFrom('case_history').select('id').where('case_id', '=', caseId).execute()).length,
+});
+const CRITICAL_31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+const cvssForm: Record<string, string> = {
+  version: '3.1',
+  intent: 'save',
+  reason: 'Remote code execution.',
+  ...Object.fromEntries(
+    CRITICAL_31.slice('CVSS:3.1/'.length)
+      .split('/')
+      .map((m) => [`m_${m.split(':')[0]}`, m.split(':')[1] ?? '']),
+  ),
+};
+/** A case of `project` that already has CWE-79, for requests removing it. */
+async function caseWithCwe(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const c = await freshCase(ctx, project);
+  const theCase = await requireCase(ctx.deps.db, project.id, c.number);
+  await tx(ctx, (trx) => addCaseCwe(trx, ctx.deps, { ...by, theCase, cwe: 79 }));
+  return c;
+}
+const jsonReq = (method: Req['method'], url: string, body: unknown, effect: () => Promise<unknown>): Req => ({
+  method,
+  url,
+  ...(body === undefined ? {} : { body }),
+  effect,
+});
+
 // --- The matrix: one row per route ------------------------------------------------------------------
 
 /** Each report action form, and the state a fresh report is brought to so that the action is allowed. */
@@ -369,6 +476,13 @@ const rows: Row[] = [
   { route: 'GET /assets/:file', scope: 'instance', expect: everyone, build: () => get('/assets/app.css') },
   { route: 'GET /healthz', scope: 'instance', expect: everyone, build: () => get('/healthz') },
   { route: 'GET /api/openapi.json', scope: 'instance', expect: everyone, build: () => get('/api/openapi.json') },
+  {
+    route: 'GET /api/v1/cvss',
+    scope: 'instance',
+    expect: everyone,
+    build: () => get(`/api/v1/cvss?vector=${encodeURIComponent(CRITICAL_31)}`),
+  },
+  { route: 'GET /api/v1/cwe', scope: 'instance', expect: everyone, build: () => get('/api/v1/cwe?q=xss') },
   { route: 'GET /', scope: 'instance', expect: everyone, build: () => get('/') },
   { route: 'GET /status', scope: 'instance', expect: everyone, build: () => get('/status') },
   { route: 'GET /login', scope: 'instance', expect: everyone, build: () => get('/login') },
@@ -419,6 +533,29 @@ const rows: Row[] = [
 
   // Any account.
   { route: 'GET /projects', scope: 'instance', expect: anyAccount, build: () => get('/projects') },
+  // Personal API tokens: every account, for its own tokens only (account.tokens.manage).
+  { route: 'GET /account/tokens', scope: 'instance', expect: anyAccount, build: () => get('/account/tokens') },
+  {
+    route: 'POST /account/tokens',
+    scope: 'instance',
+    expect: anyAccount,
+    build: ({ ctx }) => {
+      const name = `matrix-${unique()}`;
+      return post('/account/tokens', { name, expiresIn: '30' }, apiTokenNamed(ctx, name));
+    },
+  },
+  {
+    // An account revokes its own token (the runner passes the acting account as `user`). The
+    // anonymous and reporters aim at a stranger's token, which must stay live. Someone else's id
+    // answering 404 is tested in test/http/api-tokens.test.ts (it does not fit a column here).
+    route: 'POST /account/tokens/:id/revoke',
+    scope: 'instance',
+    expect: anyAccount,
+    build: async ({ ctx, user }) => {
+      const { id } = await apiTokenOf(ctx, user ?? (await account(ctx)));
+      return post(`/account/tokens/${id}/revoke`, {}, apiTokenRevokedAt(ctx, id));
+    },
+  },
 
   // Instance administration.
   { route: 'GET /admin', scope: 'instance', expect: instanceAdmins, build: () => get('/admin') },
@@ -755,6 +892,154 @@ const rows: Row[] = [
     expect: projectMembers,
     build: (t) => get(`/p/${t.slug}/cases/${t.site.caseNumber}`),
   },
+
+  // A case's severity (case.severity.edit: members). Cases are named by number under the project of
+  // the URL, so there is no other project's id to mix in. Each request gets a fresh case.
+  {
+    route: 'POST /p/:slug/cases/:number/cvss',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/cvss`, cvssForm, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/ssvc',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = {
+        intent: 'save',
+        exploitation: 'active',
+        automatable: 'yes',
+        valueDensity: 'concentrated',
+        technicalImpact: 'total',
+        publicSafetyImpact: 'minimal',
+        reason: 'Seen in the wild.',
+      };
+      return post(`/p/${slug}/cases/${c.number}/ssvc`, form, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/exploitation',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = { exploitedInTheWild: 'yes', source: 'CISA KEV', exposure: 'most', reason: 'KEV listing.' };
+      return post(`/p/${slug}/cases/${c.number}/exploitation`, form, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/cwes/add',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/cwes/add`, { cwe: 'CWE-787' }, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/cwes/remove',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCwe(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/cwes/remove`, { cwe: '79' }, severityOfCase(ctx, c.id));
+    },
+  },
+  // The same over JSON, with the accounts' bearer tokens.
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}`),
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/history',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/history`),
+  },
+  {
+    route: 'PATCH /api/v1/projects/:slug/cases/:number/severity',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = { cvssV31: CRITICAL_31, reason: 'Remote code execution.' };
+      return jsonReq('PATCH', `/api/v1/projects/${slug}/cases/${c.number}/severity`, body, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/cwes',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/cwes`,
+        { cwe: 'CWE-787' },
+        severityOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/cwes/:cwe',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCwe(ctx, site.project);
+      return jsonReq(
+        'DELETE',
+        `/api/v1/projects/${slug}/cases/${c.number}/cwes/79`,
+        undefined,
+        severityOfCase(ctx, c.id),
+      );
+    },
+  },
+
+  // Severity policy page: members read it (disabled form), managers change it.
+  {
+    route: 'GET /p/:slug/settings/severity',
+    scope: 'project',
+    expect: policyReaders,
+    build: (t) => get(`/p/${t.slug}/settings/severity`),
+  },
+  {
+    route: 'POST /p/:slug/settings/severity',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug, site }) =>
+      post(`/p/${slug}/settings/severity`, severityForm(), severityPolicyOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /p/:slug/settings/severity/reset',
+    scope: 'project',
+    expect: projectManagers,
+    build: async ({ ctx, slug, site }) => {
+      await withOwnPolicy(ctx, site.project);
+      return post(`/p/${slug}/settings/severity/reset`, {}, severityPolicyOf(ctx, site.project));
+    },
+  },
+
+  // Severity policy over JSON (bearer tokens).
+  {
+    route: 'GET /api/v1/projects/:slug/severity-policy',
+    scope: 'project',
+    expect: policyReaders,
+    build: (t) => get(`/api/v1/projects/${t.slug}/severity-policy`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/severity-policy',
+    scope: 'project',
+    expect: projectManagers,
+    build: ({ ctx, slug, site }) =>
+      put(`/api/v1/projects/${slug}/severity-policy`, freshPolicy(), severityPolicyOf(ctx, site.project)),
+  },
   ...TRIAGE.map((action): Row => ({
     route: `POST /p/:slug/reports/:id/${action.name}`,
     scope: 'project',
@@ -923,6 +1208,8 @@ function classify(res: LightMyRequestResponse): string {
 interface Agent {
   jar: Record<string, string>;
   csrf: string;
+  /** An account's personal API token: under /api/ (which ignores cookies) it is how the account signs in. */
+  bearer?: string;
 }
 
 describe.each(engines())('every route x actor x project on %s', (engine) => {
@@ -931,6 +1218,7 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
   let other: Site;
   const accounts = {} as Record<Account, User>;
   const agents = new Map<ActorName, Agent>();
+  const bearers = new Map<Account, string>();
 
   async function buildSite(label: string, cases: number): Promise<Site> {
     const { db } = ctx.deps;
@@ -995,7 +1283,8 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
           : '/login';
     const res = await ctx.app.inject({ method: 'GET', url: page, headers: { cookie: cookieHeader(jar) } });
     absorbCookies(jar, res.headers['set-cookie']);
-    return { jar, csrf: csrfFrom(res.body) };
+    const bearer = isAccount(actor) ? bearers.get(actor) : undefined;
+    return { jar, csrf: csrfFrom(res.body), ...(bearer ? { bearer } : {}) };
   }
 
   beforeAll(async () => {
@@ -1009,6 +1298,18 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
     accounts.securityMemberHere = await makeUser(db, ctx.clock, { project: own.project, role: 'security' });
     accounts.adminHere = await makeUser(db, ctx.clock, { project: own.project, role: 'admin' });
     accounts.adminOfAnotherProject = await makeUser(db, ctx.clock, { project: other.project, role: 'admin' });
+    for (const actor of ACTORS) {
+      if (!isAccount(actor)) continue;
+      const { token } = await tx(ctx, (trx) =>
+        createApiToken(trx, ctx.deps, {
+          actor: actorOfUser(accounts[actor]),
+          origin: noOrigin,
+          name: 'route-matrix',
+          expiresInDays: null,
+        }),
+      );
+      bearers.set(actor, token);
+    }
     for (const actor of ACTORS) agents.set(actor, await agentFor(actor));
   });
   afterAll(() => ctx.close());
@@ -1037,7 +1338,7 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
         : actor === 'reporterOfAnotherReport'
           ? scope.otherToken
           : GUESSED_TOKEN;
-    return { ctx, slug: scope.project.slug, site, token };
+    return { ctx, slug: scope.project.slug, site, token, user: isAccount(actor) ? accounts[actor] : undefined };
   }
 
   /** Secrets the actor may not see in this cell: every one but its own projects' and its own report's. */
@@ -1059,11 +1360,13 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
   async function send(agent: Agent, req: Req): Promise<LightMyRequestResponse> {
     const cookie = cookieHeader(agent.jar);
     if (req.url.startsWith('/api/')) {
-      const headers = { cookie, accept: 'application/json' };
-      return req.method === 'GET'
-        ? ctx.app.inject({ method: 'GET', url: req.url, headers })
+      // The session cookie goes too: the API must ignore it and act on the bearer token alone.
+      const authorization = agent.bearer ? { authorization: `Bearer ${agent.bearer}` } : {};
+      const headers = { cookie, accept: 'application/json', ...authorization };
+      return req.method === 'GET' || req.method === 'DELETE'
+        ? ctx.app.inject({ method: req.method, url: req.url, headers })
         : ctx.app.inject({
-            method: 'POST',
+            method: req.method,
             url: req.url,
             headers: { ...headers, 'content-type': 'application/json' },
             payload: JSON.stringify(req.body ?? {}),
@@ -1075,7 +1378,7 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
       method: 'POST',
       url: req.url,
       headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ _csrf: agent.csrf, ...req.body }).toString(),
+      payload: new URLSearchParams({ _csrf: agent.csrf, ...(req.body as Record<string, string>) }).toString(),
     });
   }
 

@@ -14,6 +14,7 @@ export function toCase(row: CaseRow): Case {
     state: row.state as CaseState,
     embargoed: row.embargoed === 1,
     createdBy: row.created_by,
+    ownerId: row.owner_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -49,6 +49,7 @@ export async function createCaseFromReport(
     state: 'triage',
     embargoed: 1,
     created_by: input.actor.kind === 'user' ? input.actor.userId : null,
+    owner_id: input.actor.kind === 'user' ? input.actor.userId : null,
     created_at: now,
     updated_at: now,
   };
@@ -96,4 +97,11 @@ export async function getCaseForTeam(
 /** The case a report was accepted into, for links; no audit (it shows no content). */
 export async function findCaseNumber(db: DbOrTrx, projectId: string, caseId: string): Promise<number | undefined> {
   return (await findCaseRow(db, { projectId, id: caseId }))?.number;
+}
+
+/** A case of a project by its number, or NOT_FOUND; no audit: for changes, which audit themselves. */
+export async function requireCase(db: DbOrTrx, projectId: string, number: number): Promise<Case> {
+  const row = await findCaseRow(db, { projectId, number });
+  if (!row) throw new DomainError('NOT_FOUND', 'No case with this number in this project.');
+  return toCase(row);
 }

@@ -9,6 +9,20 @@ export interface CasesTable {
   state: string;
   embargoed: Generated<number>;
   created_by: string | null;
+  owner_id: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface CaseHistoryTable {
+  id: string;
+  case_id: string;
+  project_id: string;
+  at: string;
+  actor_user_id: string | null;
+  actor_label: string;
+  change: string;
+  previous: string | null;
+  value: string | null;
+  reason: string | null;
 }

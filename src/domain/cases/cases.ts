@@ -11,6 +11,8 @@ export interface Case {
   state: CaseState;
   embargoed: boolean;
   createdBy: string | null;
+  /** Who is reminded when the case does not move: the member who opened it, later the Fix Lead. */
+  ownerId: string | null;
   createdAt: string;
   updatedAt: string;
 }

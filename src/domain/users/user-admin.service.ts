@@ -7,6 +7,7 @@ import type { Actor } from '../../policies/actor.js';
 import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { hasAnyMembership } from '../projects/projects.repository.js';
+import { revokeAllApiTokensOfUser } from './api-tokens.repository.js';
 import { accountSetupLink, type SetupLink } from './setup.service.js';
 import type { User } from './users.js';
 import { findUserRowById, toUser } from './users.repository.js';
@@ -93,8 +94,12 @@ export async function setUserDisabled(
     .set({ disabled: input.disabled ? 1 : 0, updated_at: iso(deps.clock.now()) })
     .where('id', '=', user.id)
     .execute();
-  // findSession refuses disabled users already; deleting the sessions also ends them for good.
-  if (input.disabled) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+  // findSession and findApiTokenActor refuse disabled users already; deleting the sessions and
+  // revoking the API tokens also ends them for good, so enabling the account again revives neither.
+  if (input.disabled) {
+    await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await revokeAllApiTokensOfUser(trx, { userId: user.id, at: iso(deps.clock.now()) });
+  }
   await audit(trx, deps, input.by, input.disabled ? 'user.disabled' : 'user.enabled', user.id);
 }
 

@@ -38,3 +38,14 @@ export interface LoginFailuresTable {
   ip: string;
   at: string;
 }
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}

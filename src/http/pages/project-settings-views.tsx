@@ -16,6 +16,7 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={`/p/${project.slug}/inbox`}>Inbox</a>
       <a href={base}>Settings</a>
       <a href={`${base}/branches`}>Release branches</a>
+      <a href={`${base}/severity`}>Severity policy</a>
       <a href={`${base}/members`}>Members</a>
       <a href={`${base}/mail`}>Mail intake</a>
       <a href={`${base}/imap`}>Mailboxes (IMAP)</a>

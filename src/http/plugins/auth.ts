@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { RequestOrigin } from '../../domain/audit/audit.js';
+import { findApiTokenActor } from '../../domain/users/api-tokens.service.js';
 import { findSession } from '../../domain/users/sessions.service.js';
 import type { SessionInfo } from '../../domain/users/users.js';
 import { DomainError } from '../../errors.js';
@@ -27,20 +28,46 @@ export function requireUser(request: FastifyRequest): Extract<Actor, { kind: 'us
   return request.actor;
 }
 
+// `Bearer` is case-insensitive (RFC 9110 auth-scheme); the token is one run of non-space characters.
+const BEARER = /^Bearer +(\S+) *$/i;
+
 /**
- * Resolves the session cookie into `request.actor`. The JSON API (/api/) never honours the cookie,
- * so a browser's ambient credentials cannot be used against it from another site.
+ * The actor of an API request: anonymous without an Authorization header; otherwise its bearer
+ * token must be live, or the request is refused (never quietly served as anonymous, which would
+ * hide a revoked or mistyped token behind a confusing 404).
+ */
+async function apiActor(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<Actor> {
+  const header = request.headers.authorization;
+  if (header === undefined) return anonymous;
+  const token = BEARER.exec(header)?.[1];
+  const actor = token ? await findApiTokenActor(deps.db, deps.clock, token) : undefined;
+  if (!actor) {
+    // RFC 6750: a 401 names the scheme it wants.
+    reply.header('www-authenticate', 'Bearer error="invalid_token"');
+    throw new DomainError('API_TOKEN_INVALID');
+  }
+  return actor;
+}
+
+/**
+ * Resolves the session cookie into `request.actor`, and under /api/ a personal API token
+ * (`Authorization: Bearer emb_...`) instead. The JSON API never honours the cookie, so a browser's
+ * ambient credentials cannot be used against it from another site.
  */
 export function authPlugin(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest<Actor | null>('actor', null);
     app.decorateRequest('session', undefined);
     app.decorateRequest<RequestOrigin | null>('origin', null);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       request.origin = { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
       request.actor = anonymous;
       request.session = undefined;
-      if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return;
+      if (request.url.startsWith('/api/')) {
+        request.actor = await apiActor(deps, request, reply);
+        return;
+      }
+      if (request.url.startsWith('/assets/')) return;
       const token = request.cookies[SESSION_COOKIE];
       if (!token) return;
       const session = await findSession(deps.db, deps.clock, token);

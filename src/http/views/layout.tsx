@@ -7,9 +7,13 @@ export interface LayoutProps {
   csrfToken: string;
   instanceName: string;
   children: ComponentChildren;
+  /** Enhancement scripts under /assets/ besides app.js. */
+  scripts?: readonly string[];
+  /** Stylesheets under /assets/ besides app.css. */
+  styles?: readonly string[];
 }
 
-export function Layout({ title, actor, csrfToken, children }: LayoutProps) {
+export function Layout({ title, actor, csrfToken, children, scripts = [], styles = [] }: LayoutProps) {
   const user = actor?.kind === 'user' ? actor : undefined;
   return (
     <html lang="en">
@@ -19,7 +23,13 @@ export function Layout({ title, actor, csrfToken, children }: LayoutProps) {
         <meta name="referrer" content="no-referrer" />
         <title>{`${title} · Embargo`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        {styles.map((file) => (
+          <link key={file} rel="stylesheet" href={`/assets/${file}`} />
+        ))}
         <script src="/assets/app.js" defer />
+        {scripts.map((file) => (
+          <script key={file} src={`/assets/${file}`} defer />
+        ))}
       </head>
       <body>
         <header class="site">
@@ -31,6 +41,7 @@ export function Layout({ title, actor, csrfToken, children }: LayoutProps) {
               <>
                 <a href="/projects">Projects</a>
                 {user.isInstanceAdmin ? <a href="/admin">Admin</a> : null}
+                <a href="/account/tokens">API tokens</a>
                 <span class="who">{user.name}</span>
                 <form method="post" action="/logout" class="inline">
                   <input type="hidden" name="_csrf" value={csrfToken} />

@@ -8,6 +8,10 @@ export interface PageOptions {
   title: string;
   /** HTTP status; 200 unless given. */
   status?: number;
+  /** Extra enhancement scripts from /assets/ (file names), loaded after app.js; pages work without them. */
+  scripts?: readonly string[];
+  /** Extra stylesheets from /assets/ (file names), after app.css. */
+  styles?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -28,6 +32,8 @@ export function renderPlugin(deps: Deps) {
           csrfToken: request.actor?.kind === 'user' ? request.csrfToken() : '',
           instanceName: deps.config.publicUrl.host,
           children: body,
+          scripts: options.scripts ?? [],
+          styles: options.styles ?? [],
         }),
       );
       if (options.status) this.status(options.status);

@@ -1,5 +1,6 @@
 import type { Email } from '../emails.js';
 import { renderAccountSetup } from './account-setup.email.js';
+import { renderCaseReminder } from './case-reminder.email.js';
 import type { RenderedEmail, TemplateContext } from './email-layout.js';
 import { renderReportReceived } from './report-received.email.js';
 import { renderReporterUpdate } from './reporter-update.email.js';
@@ -21,5 +22,7 @@ export function renderEmail(email: Email, ctx: TemplateContext): RenderedEmail {
       return renderTeamReporterReplied(email);
     case 'account-setup':
       return renderAccountSetup(email, ctx);
+    case 'case-reminder':
+      return renderCaseReminder(email);
   }
 }

@@ -1,0 +1,156 @@
+import { DAY_MS, iso } from '../../clock.js';
+import type { DbOrTrx, Trx } from '../../db/types.js';
+import type { Deps } from '../../deps.js';
+import { queueEmail } from '../../mail/outbox.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { noOrigin } from '../audit/audit.js';
+import { newId } from '../ids.js';
+import { enqueue } from '../outbox/outbox.js';
+import {
+  advanceReminder,
+  caseWithProject,
+  reminderRecipients,
+  findSeverityRow,
+  insertHistory,
+  setNextReminder,
+  severityRowsOfProject,
+  touchCase,
+} from './case-severity.repository.js';
+import type { ClockSeverity } from './deadline-clock.js';
+import { findSeverityPolicyRow } from './severity-policy.repository.js';
+import {
+  defaultSeverityPolicy,
+  fixDueAt,
+  nextReminderAt,
+  parseSeverityPolicy,
+  type SeverityPolicy,
+} from './severity-policy.js';
+
+// Reminders: when nothing moves on a case for the interval its effective severity sets (the
+// project's severity policy), its owner is reminded, then again every interval until something
+// moves. Each case has at most one pending reminder time (case_severity.next_reminder_at); its job
+// carries that time, so a job made stale by a later move does nothing, and a job run twice (its
+// worker died after committing) finds the time already advanced and does nothing either.
+
+/**
+ * The project's policy, read here rather than through severity-policy.service, which calls this
+ * module when a policy changes (an import cycle otherwise).
+ */
+async function policyOf(db: DbOrTrx, projectId: string): Promise<SeverityPolicy> {
+  const row = await findSeverityPolicyRow(db, projectId);
+  return row ? parseSeverityPolicy(JSON.parse(row.policy)) : defaultSeverityPolicy;
+}
+
+const severityOf = (stored: string): ClockSeverity | null =>
+  stored === 'critical' || stored === 'high' || stored === 'medium' || stored === 'low' ? stored : null;
+
+/**
+ * Records that the case moved at `at` and restarts its reminder clock from then, in the caller's
+ * transaction. Every change to a case calls this. Returns the new reminder time, or null when the
+ * case has no severity yet or its severity is never reminded.
+ */
+export async function caseMoved(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: { caseId: string; projectId: string; at: Date },
+): Promise<Date | null> {
+  await touchCase(trx, input.caseId, iso(input.at));
+  const row = await findSeverityRow(trx, input.caseId);
+  if (!row) return null;
+  const policy = await policyOf(trx, input.projectId);
+  const next = nextReminderAt(policy, severityOf(row.effective_severity), input.at);
+  await setNextReminder(trx, input.caseId, next ? iso(next) : null);
+  if (next)
+    await enqueue(trx, deps.clock, { kind: 'case.remind', caseId: input.caseId, dueAt: iso(next) }, { runAt: next });
+  return next;
+}
+
+export type ReminderOutcome = 'sent' | 'stale' | 'no-recipient';
+
+/** The case.remind job: reminds the owner (or, with no owner, the project's admins) if still due. */
+export async function runCaseReminder(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  job: { caseId: string; dueAt: string },
+): Promise<ReminderOutcome> {
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await findSeverityRow(trx, job.caseId);
+    if (!row || row.next_reminder_at !== job.dueAt) return 'stale';
+    const found = await caseWithProject(trx, job.caseId);
+    if (!found) return 'stale';
+    const { theCase, project } = found;
+    const policy = await policyOf(trx, theCase.project_id);
+    const severity = severityOf(row.effective_severity);
+    const now = deps.clock.now();
+    const from = new Date(Math.max(now.getTime(), Date.parse(job.dueAt)));
+    const next = nextReminderAt(policy, severity, from);
+    // Compare-and-set: only the run that moves the pending time from dueAt sends the reminder.
+    if (!(await advanceReminder(trx, job.caseId, job.dueAt, next ? iso(next) : null))) return 'stale';
+    if (next)
+      await enqueue(trx, deps.clock, { kind: 'case.remind', caseId: job.caseId, dueAt: iso(next) }, { runAt: next });
+
+    const recipients = await reminderRecipients(trx, theCase.owner_id, theCase.project_id);
+    const idleDays = Math.max(1, Math.floor((now.getTime() - Date.parse(theCase.updated_at)) / DAY_MS));
+    const fixDue = severity ? fixDueAt(policy, severity, new Date(theCase.created_at)) : null;
+    for (const to of recipients) {
+      await queueEmail(trx, deps, {
+        to,
+        projectId: theCase.project_id,
+        reportId: null,
+        email: {
+          template: 'case-reminder',
+          projectName: project.name,
+          caseNumber: theCase.number,
+          caseUrl: new URL(`/p/${project.slug}/cases/${theCase.number}`, deps.config.publicUrl).toString(),
+          severity: row.effective_severity,
+          idleDays,
+          fixDueAt: fixDue ? iso(fixDue) : null,
+        },
+      });
+    }
+    const system = { kind: 'system', label: 'reminders' } as const;
+    await insertHistory(trx, {
+      id: newId(),
+      case_id: theCase.id,
+      project_id: theCase.project_id,
+      at: iso(now),
+      actor_user_id: null,
+      actor_label: 'reminders',
+      change: 'reminder.sent',
+      previous: null,
+      value: JSON.stringify({ recipients: recipients.length, idleDays, next: next ? iso(next) : null }),
+      reason: null,
+    });
+    await recordAudit(trx, deps.clock, {
+      actor: system,
+      origin: noOrigin,
+      projectId: theCase.project_id,
+      action: 'case.reminder.sent',
+      subjectType: 'case',
+      subjectId: theCase.id,
+      detail: { number: theCase.number, recipients: recipients.length, idleDays },
+    });
+    return recipients.length > 0 ? 'sent' : 'no-recipient';
+  });
+}
+
+/**
+ * After a project's policy changed: every pending reminder of its cases is recomputed from when the
+ * case last moved under the new policy (a reminder already overdue goes out at once), in the
+ * caller's transaction. Old jobs go stale.
+ */
+export async function rescheduleProjectReminders(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: { projectId: string; policy: SeverityPolicy },
+): Promise<void> {
+  const now = deps.clock.now();
+  for (const row of await severityRowsOfProject(trx, input.projectId)) {
+    const next = nextReminderAt(input.policy, severityOf(row.effective_severity), new Date(row.updated_at));
+    const at = next && next < now ? now : next;
+    const text = at ? iso(at) : null;
+    if (text === row.next_reminder_at) continue;
+    await setNextReminder(trx, row.case_id, text);
+    if (at && text)
+      await enqueue(trx, deps.clock, { kind: 'case.remind', caseId: row.case_id, dueAt: text }, { runAt: at });
+  }
+}
