@@ -20,7 +20,7 @@ export const errorCatalogue = {
   REPORT_NOT_FOUND: 'No report with this id in this project, or it is not visible to the requester.',
   STATUS_TOKEN_INVALID: 'The private status link is wrong or no longer valid.',
   SETUP_TOKEN_INVALID: 'The one-time link is wrong, used or expired.',
-  INVALID_TRANSITION: 'The report cannot move from its current state by this action.',
+  INVALID_TRANSITION: 'The report or case cannot move from its current state by this action.',
   REPLIES_CLOSED: 'The report was closed as spam; its status link no longer takes messages.',
   DUPLICATE_TARGET_INVALID: 'A duplicate must point at another report of the same project.',
   CONFLICT: 'The resource already exists or was changed by someone else.',

@@ -4,6 +4,15 @@
 
 import type { AuditLogTable } from '../domain/audit/audit.table.js';
 import type { CaseHistoryTable, CasesTable } from '../domain/cases/cases.table.js';
+import type {
+  CaseBranchesTable,
+  CaseCollaboratorsTable,
+  CasePackagesTable,
+  CaseTeamTable,
+  PackageRangesTable,
+  PatchesTable,
+  PatchReviewsTable,
+} from '../domain/cases/fix.table.js';
 import type { CaseCwesTable, CaseSeverityTable, SeverityPoliciesTable } from '../domain/severity/severity.table.js';
 import type { InstanceSettingsTable, RateLimitCountersTable } from '../domain/instance/instance.table.js';
 import type { MembershipsTable, ProjectsTable, ReleaseBranchesTable } from '../domain/projects/projects.table.js';
@@ -50,4 +59,11 @@ export interface DB {
   case_history: CaseHistoryTable;
   severity_policies: SeverityPoliciesTable;
   api_tokens: ApiTokensTable;
+  case_team: CaseTeamTable;
+  case_collaborators: CaseCollaboratorsTable;
+  case_branches: CaseBranchesTable;
+  case_packages: CasePackagesTable;
+  package_ranges: PackageRangesTable;
+  patches: PatchesTable;
+  patch_reviews: PatchReviewsTable;
 }

@@ -23,13 +23,30 @@ export type Email =
   | { template: 'team-reporter-replied'; projectName: string; trackingId: string; reportUrl: string }
   | { template: 'account-setup'; name: string; setupUrl: string; expiresAt: string }
   | {
+      template: 'case-invitation';
+      name: string;
+      projectName: string;
+      /** Where to sign in (the public URL's /login); the case is listed on /projects after that. */
+      signInUrl: string;
+      /** A one-time link to choose a password, for an account that has none yet; null otherwise. */
+      setupUrl: string | null;
+      expiresAt: string | null;
+    }
+  | {
+      template: 'case-progress';
+      projectName: string;
+      trackingId: string;
+      statusUrl: string;
+      milestone: 'fix-team-formed' | 'fix-ready' | 'scheduled' | 'published';
+      /** The sentence the reporter reads (case-progress.ts milestoneWords). */
+      words: string;
+    }
+  | {
       template: 'case-reminder';
       projectName: string;
       caseNumber: number;
       caseUrl: string;
-      severity: string;
       idleDays: number;
-      fixDueAt: string | null;
     };
 
 export interface EmailEnvelope {

@@ -11,6 +11,8 @@ export type Actor =
       isInstanceAdmin: boolean;
       /** projectId -> role, for every project the user belongs to. */
       roles: ReadonlyMap<string, ProjectRole>;
+      /** caseId -> projectId, for every case the user was invited to as a collaborator (not revoked). */
+      caseGrants?: ReadonlyMap<string, string>;
     }
   /** A reporter holding a report's private status link. */
   | { kind: 'reporter'; reportId: string; projectId: string }

@@ -22,13 +22,23 @@ export type Action =
   | 'report.status.reply'
   | 'case.read'
   | 'case.severity.edit' // CVSS, SSVC, exploitation context and CWEs of a case
+  | 'case.transition' // move a case through its lifecycle (case-state.ts), break its embargo
+  | 'case.team.manage' // the Fix Lead and Fix Team
+  | 'case.collaborators.manage' // invite people outside the project to one case, revoke them
+  | 'case.affected.edit' // the case on each release branch, affected packages and ranges
+  | 'case.patch.upload' // a private patch for a branch
+  | 'case.patch.review' // approve or request changes on a patch
   | 'account.tokens.manage' // one's own personal API tokens
+  | 'account.manage' // one's own account: availability (away/back)
+  | 'project.severity-policy.read' // the severity policy: members, and those who may change it
   | 'mail.body.read'; // the text of a stored outgoing email
 
 /** What the action is about. `projectId` is null only for instance-level subjects. */
 export interface Subject {
   projectId: string | null;
   reportId?: string;
+  /** The case in question, for rules that also admit the case's invited collaborators. */
+  caseId?: string;
   /**
    * Whether the project has at least one admin member (enabled or not), filled by routes that
    * decide 'project.members.manage' or 'project.intake.manage'. Left out, it counts as true: the
@@ -45,6 +55,10 @@ const isInstanceAdmin: Rule = (a) => a.kind === 'user' && a.isInstanceAdmin;
 // Only while a project has no admin at all (a new project, or its admins were removed) may an
 // instance admin choose its members: otherwise they could add themselves and read its reports.
 const isInstanceAdminOfOrphan: Rule = (a, s) => isInstanceAdmin(a, s) && s.projectHasAdmin === false;
+// Someone outside the project invited to one case: that case only, never the project's other content.
+const isCollaboratorOf: Rule = (a, s) =>
+  a.kind === 'user' && s.caseId !== undefined && s.projectId !== null && a.caseGrants?.get(s.caseId) === s.projectId;
+const isMemberOrCollaborator: Rule = (a, s) => isMember(a, s) || isCollaboratorOf(a, s);
 const isReporterOf: Rule = (a, s) => a.kind === 'reporter' && s.reportId !== undefined && a.reportId === s.reportId;
 
 const rules: Record<Action, Rule> = {
@@ -64,9 +78,18 @@ const rules: Record<Action, Rule> = {
   'report.note': isMember,
   'report.status.read': isReporterOf,
   'report.status.reply': isReporterOf,
-  'case.read': isMember,
+  'case.read': isMemberOrCollaborator,
   'case.severity.edit': isMember,
+  'case.transition': isMember,
+  'case.team.manage': isMember,
+  'case.collaborators.manage': isMember,
+  'case.affected.edit': isMember,
+  'case.patch.upload': isMemberOrCollaborator,
+  'case.patch.review': isMember,
   'account.tokens.manage': (a) => a.kind === 'user',
+  'account.manage': (a) => a.kind === 'user',
+  // Not embargoed content: those who manage the project (and may change the policy) read it too.
+  'project.severity-policy.read': (a, s) => isMember(a, s) || isInstanceAdmin(a, s),
   // Instance-level mail (setup links) is for instance admins; project mail carries report text.
   'mail.body.read': (a, s) => (s.projectId === null ? isInstanceAdmin(a, s) : isMember(a, s)),
 };

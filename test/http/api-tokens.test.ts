@@ -14,6 +14,7 @@ import {
 import { setUserDisabled } from '../../src/domain/users/user-admin.service.js';
 import { actorOfUser } from '../../src/domain/users/user-actor.js';
 import type { User } from '../../src/domain/users/users.js';
+import { setPassword } from '../../src/domain/users/users.service.js';
 import { DomainError } from '../../src/errors.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
@@ -206,6 +207,7 @@ describe.each(engines())('personal API tokens on %s', (engine) => {
         name: 'Ada',
         isInstanceAdmin: false,
         roles: new Map([[project.id, 'admin']]),
+        caseGrants: new Map(),
       });
       expect(await findApiTokenActor(ctx.deps.db, ctx.clock, `${token}x`)).toBeUndefined();
       expect(await findApiTokenActor(ctx.deps.db, ctx.clock, token.slice(4))).toBeUndefined();
@@ -245,6 +247,14 @@ describe.each(engines())('personal API tokens on %s', (engine) => {
       );
       expect(await findApiTokenActor(ctx.deps.db, ctx.clock, token)).toBeUndefined();
       expectInvalidToken(await apiGet(`Bearer ${token}`));
+    });
+
+    it('is revoked when its owner changes the password', async () => {
+      const user = await makeUser(ctx.deps.db, ctx.clock);
+      const { id, token } = await newToken(user);
+      await tx((trx) => setPassword(trx, ctx.clock, user.id, 'another long passphrase'));
+      expect((await tokenRow(id)).revoked_at).toBe(ctx.clock.now().toISOString());
+      expect(await findApiTokenActor(ctx.deps.db, ctx.clock, token)).toBeUndefined();
     });
 
     it('stays dead when the disabled user is enabled again', async () => {

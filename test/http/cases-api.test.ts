@@ -9,7 +9,7 @@ import type { User } from '../../src/domain/users/users.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { actorOf, makeCase } from '../support/case-factory.js';
 import { engines } from '../support/databases.js';
-import { makeProject, makeUser } from '../support/factories.js';
+import { Browser, cookieHeader, login, makeProject, makeUser } from '../support/factories.js';
 import { errorCode } from '../support/intake.js';
 
 const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A';
@@ -25,16 +25,14 @@ describe.each(engines())('the case severity API on %s', (engine) => {
 
   const tokenOf = async (user: User) =>
     (
-      await ctx.deps.db
-        .transaction()
-        .execute((trx) =>
-          createApiToken(trx, ctx.deps, {
-            actor: actorOfUser(user),
-            origin: noOrigin,
-            name: 'test',
-            expiresInDays: 30,
-          }),
-        )
+      await ctx.deps.db.transaction().execute((trx) =>
+        createApiToken(trx, ctx.deps, {
+          actor: actorOfUser(user),
+          origin: noOrigin,
+          name: 'test',
+          expiresInDays: 30,
+        }),
+      )
     ).token;
   const call = (method: 'GET' | 'PATCH' | 'POST' | 'DELETE', url: string, body?: unknown, bearer = token) =>
     ctx.app.inject({
@@ -145,6 +143,48 @@ describe.each(engines())('the case severity API on %s', (engine) => {
     expect((await call('POST', `${base}/cwes`, { cwe: 'CWE-123456' })).statusCode).toBe(400);
     const removed = await call('DELETE', `${base}/cwes/CWE-787`);
     expect(removed.json()).toEqual({ changed: true, cwes: [] });
+  });
+
+  it('never honours the session cookie, even under a percent-encoded /api/ path', async () => {
+    const browser = new Browser(ctx.app);
+    await login(browser, member.email);
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: `/%61pi/v1/projects/${project.slug}/cases/${theCase.number}`,
+      headers: { cookie: cookieHeader(browser.jar), accept: 'application/json' },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).not.toContain('Embargoed API title');
+  });
+
+  it('audits a change that changed nothing as a read, since it answers with the severity', async () => {
+    const views = async () =>
+      (
+        await ctx.deps.db
+          .selectFrom('audit_log')
+          .select('id')
+          .where('subject_id', '=', theCase.id)
+          .where('action', '=', 'case.viewed')
+          .execute()
+      ).length;
+    const exploitation = {
+      exposure: 'some',
+      publicExploit: false,
+      reportedOn: null,
+      source: null,
+      exploitedInTheWild: false,
+    };
+    await call('PATCH', `${base}/severity`, { reason: 'Set.', exploitation });
+    const before = await views();
+    const again = await call('PATCH', `${base}/severity`, {
+      reason: 'Same, keys reordered.',
+      exploitation: { ...exploitation },
+    });
+    expect(again.json().changed).toEqual([]);
+    expect(await views()).toBe(before + 1);
+    expect((await call('POST', `${base}/cwes`, { cwe: 'CWE-20' })).json().changed).toBe(true);
+    expect((await call('POST', `${base}/cwes`, { cwe: 'CWE-20' })).json().changed).toBe(false);
+    expect(await views()).toBe(before + 2);
   });
 
   it('needs a token of a member', async () => {

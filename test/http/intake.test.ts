@@ -222,8 +222,12 @@ describe.each(engines())('report form on %s', (engine) => {
     expect(page.body).not.toContain('mailto:x@evil.com?');
   });
 
-  it('refuses a multipart body on every route but the two that take uploads, before reading it', async () => {
-    const uploads = new Set(['POST /p/:slug/report', 'POST /status/:token/messages']);
+  it('refuses a multipart body on every route but those that take uploads, before reading it', async () => {
+    const uploads = new Set([
+      'POST /p/:slug/report',
+      'POST /status/:token/messages',
+      'POST /p/:slug/cases/:number/patches',
+    ]);
     const routes = ctx.app.routeList.filter(
       (r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !uploads.has(`${r.method} ${r.url}`),
     );

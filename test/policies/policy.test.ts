@@ -11,8 +11,13 @@ const Q = 'project-other';
 const R1 = 'report-1-in-P';
 const R2 = 'report-2-in-Q';
 const R3 = 'report-3-in-P';
+const C1 = 'case-1-in-P';
+const C2 = 'case-2-in-Q';
+const C3 = 'case-3-in-P';
 
-function user(options: { admin?: boolean; roles?: [string, ProjectRole][] } = {}): Actor {
+function user(
+  options: { admin?: boolean; roles?: [string, ProjectRole][]; caseGrants?: [string, string][] } = {},
+): Actor {
   return {
     kind: 'user',
     userId: 'u',
@@ -20,6 +25,7 @@ function user(options: { admin?: boolean; roles?: [string, ProjectRole][] } = {}
     name: 'U',
     isInstanceAdmin: options.admin ?? false,
     roles: new Map(options.roles ?? []),
+    ...(options.caseGrants ? { caseGrants: new Map(options.caseGrants) } : {}),
   };
 }
 
@@ -32,14 +38,16 @@ const actors = {
   securityMemberHere: user({ roles: [[P, 'security']] }),
   adminHere: user({ roles: [[P, 'admin']] }),
   adminOfAnotherProject: user({ roles: [[Q, 'admin']] }),
+  // Invited from outside to the case in question of the own project (caseId -> projectId).
+  collaboratorHere: user({ caseGrants: [[C1, P]] }),
   system: { kind: 'system', label: 'scheduler' },
 } satisfies Record<string, Actor>;
 type ActorName = keyof typeof actors;
 
 /** The columns of each cell string, in order. Both projects have an admin (see 'a project without an admin'). */
 const subjects = {
-  ownProject: { projectId: P, reportId: R1, projectHasAdmin: true },
-  anotherProject: { projectId: Q, reportId: R2, projectHasAdmin: true },
+  ownProject: { projectId: P, reportId: R1, caseId: C1, projectHasAdmin: true },
+  anotherProject: { projectId: Q, reportId: R2, caseId: C2, projectHasAdmin: true },
   instance: { projectId: null },
 } satisfies Record<string, Subject>;
 type SubjectName = keyof typeof subjects;
@@ -59,8 +67,11 @@ const membersOnly: Row = {
   securityMemberHere: 'Y..',
   adminHere: 'Y..',
   adminOfAnotherProject: '.Y.',
+  collaboratorHere: none,
   system: all,
 };
+
+const caseAndItsCollaborators: Row = { ...membersOnly, collaboratorHere: 'Y..' };
 
 // `satisfies Record<Action, Row>`: adding an action to policy.ts fails type-checking until it has a row here.
 const expected = {
@@ -73,6 +84,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: none,
     adminOfAnotherProject: none,
+    collaboratorHere: none,
     system: all,
   },
   'project.view': membersOnly,
@@ -85,6 +97,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
   'project.members.manage': {
@@ -97,6 +110,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
   'project.intake.manage': {
@@ -110,6 +124,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
   'project.audit.read': {
@@ -122,6 +137,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
   'report.submit': {
@@ -133,6 +149,7 @@ const expected = {
     securityMemberHere: all,
     adminHere: all,
     adminOfAnotherProject: all,
+    collaboratorHere: all,
     system: all,
   },
   'report.read': membersOnly,
@@ -148,6 +165,7 @@ const expected = {
     securityMemberHere: none,
     adminHere: none,
     adminOfAnotherProject: none,
+    collaboratorHere: none,
     system: all,
   },
   'report.status.reply': {
@@ -159,10 +177,18 @@ const expected = {
     securityMemberHere: none,
     adminHere: none,
     adminOfAnotherProject: none,
+    collaboratorHere: none,
     system: all,
   },
-  'case.read': membersOnly,
+  // Members, and collaborators invited to the case in question (never another case, nor the project).
+  'case.read': caseAndItsCollaborators,
   'case.severity.edit': membersOnly,
+  'case.transition': membersOnly,
+  'case.team.manage': membersOnly,
+  'case.collaborators.manage': membersOnly,
+  'case.affected.edit': membersOnly,
+  'case.patch.upload': caseAndItsCollaborators,
+  'case.patch.review': membersOnly,
   // Every account manages its own tokens; the subject is the account itself, not a project.
   'account.tokens.manage': {
     anonymous: none,
@@ -173,6 +199,31 @@ const expected = {
     securityMemberHere: all,
     adminHere: all,
     adminOfAnotherProject: all,
+    collaboratorHere: all,
+    system: all,
+  },
+  'account.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    collaboratorHere: all,
+    system: all,
+  },
+  'project.severity-policy.read': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: all,
+    securityMemberHere: 'Y..',
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
   'mail.body.read': {
@@ -185,6 +236,7 @@ const expected = {
     securityMemberHere: 'Y..',
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
     system: all,
   },
 } satisfies Record<Action, Row>;
@@ -234,7 +286,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(17);
+    expect(actions).toHaveLength(25);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {
@@ -280,6 +332,27 @@ describe('authorize, spelled out', () => {
     expect(refusalOf(() => authorize(actors[actor], action, subjects[subject]))).toBe(code);
   });
 
+  it('a collaborator is bound to the case, not to its project', () => {
+    const collaborator = actors.collaboratorHere;
+    // Another case of the same project, or the project itself (no case named): nothing.
+    expect(refusalOf(() => authorize(collaborator, 'case.read', { projectId: P, caseId: C3 }))).toBe('NOT_FOUND');
+    expect(refusalOf(() => authorize(collaborator, 'case.read', { projectId: P }))).toBe('NOT_FOUND');
+    expect(refusalOf(() => authorize(collaborator, 'project.view', { projectId: P, caseId: C1 }))).toBe('NOT_FOUND');
+    expect(refusalOf(() => authorize(collaborator, 'report.read', { projectId: P, caseId: C1 }))).toBe('NOT_FOUND');
+    // The case's id under another project (a URL mixing one project's slug with another's case) is not it.
+    expect(can(collaborator, 'case.read', { projectId: Q, caseId: C1 })).toBe(false);
+    // Changing the case beyond uploading a patch stays with the team.
+    for (const action of ['case.severity.edit', 'case.transition', 'case.collaborators.manage'] as const) {
+      expect(refusalOf(() => authorize(collaborator, action, { projectId: P, caseId: C1 }))).toBe('NOT_FOUND');
+    }
+  });
+
+  it('a revoked grant admits nothing: the actor is rebuilt without it', () => {
+    const revoked = user({ caseGrants: [] });
+    expect(can(revoked, 'case.read', subjects.ownProject)).toBe(false);
+    expect(can(user(), 'case.read', subjects.ownProject)).toBe(false);
+  });
+
   it('a reporter is bound to the report, not to its project', () => {
     const reporter: Actor = { kind: 'reporter', reportId: R1, projectId: P };
     expect(can(reporter, 'report.status.read', { projectId: P, reportId: R3 })).toBe(false);
@@ -290,7 +363,7 @@ describe('authorize, spelled out', () => {
 describe('a project without an admin', () => {
   // Recovery and bootstrap: while a project has no admin at all, an instance admin may choose its
   // members and its intake addresses (audited like any change); nothing else changes for anyone.
-  const orphan: Subject = { projectId: P, reportId: R1, projectHasAdmin: false };
+  const orphan: Subject = { projectId: P, reportId: R1, caseId: C1, projectHasAdmin: false };
   const mayDecideForOrphan: Record<ActorName, boolean> = {
     anonymous: false,
     reporterOfThisReport: false,
@@ -300,6 +373,7 @@ describe('a project without an admin', () => {
     securityMemberHere: false,
     adminHere: true,
     adminOfAnotherProject: false,
+    collaboratorHere: false,
     system: true,
   };
   const orphanActions: Action[] = ['project.members.manage', 'project.intake.manage'];

@@ -10,10 +10,14 @@ import { addImapAccount } from '../../src/domain/mail-intake/imap-accounts.servi
 import { generateProjectKey } from '../../src/domain/pgp/pgp-keys.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
-import { addMember } from '../../src/domain/projects/projects.service.js';
+import { addMember, requireProject } from '../../src/domain/projects/projects.service.js';
 import type { Report } from '../../src/domain/reports/reports.js';
 import * as triage from '../../src/domain/reports/triage.service.js';
 import { requireCase } from '../../src/domain/cases/cases.service.js';
+import { addPackage, addRange } from '../../src/domain/cases/affected.service.js';
+import { uploadPatch } from '../../src/domain/cases/patches.service.js';
+import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
+import { addTeamMember, setAway } from '../../src/domain/cases/fix-team.service.js';
 import { addCaseCwe } from '../../src/domain/severity/case-severity.service.js';
 import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
 import { getSeverityPolicy, updateSeverityPolicy } from '../../src/domain/severity/severity-policy.service.js';
@@ -432,6 +436,8 @@ const severityOfCase = (ctx: TestContext, caseId: string) => async () => ({
   cwes: await ctx.deps.db.selectFrom('case_cwes').select('cwe_id').where('case_id', '=', caseId).execute(),
   history: (await ctx.deps.db.selectFrom('case_history').select('id').where('case_id', '=', caseId).execute()).length,
 });
+const caseStateOf = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db.selectFrom('cases').select(['state', 'updated_at']).where('id', '=', caseId).executeTakeFirstOrThrow();
 const CRITICAL_31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const cvssForm: Record<string, string> = {
   version: '3.1',
@@ -456,6 +462,146 @@ const jsonReq = (method: Req['method'], url: string, body: unknown, effect: () =
   ...(body === undefined ? {} : { body }),
   effect,
 });
+
+/** What a request about a case's affected versions may change. */
+const affectedOfCase = (ctx: TestContext, caseId: string) => async () => ({
+  branches: await ctx.deps.db
+    .selectFrom('case_branches')
+    .select(['branch_id', 'status', 'fixed_version'])
+    .where('case_id', '=', caseId)
+    .orderBy('branch_id')
+    .execute(),
+  packages: await ctx.deps.db
+    .selectFrom('case_packages')
+    .select('id')
+    .where('case_id', '=', caseId)
+    .orderBy('id')
+    .execute(),
+  ranges: (
+    await ctx.deps.db
+      .selectFrom('package_ranges')
+      .innerJoin('case_packages', 'case_packages.id', 'package_ranges.package_id')
+      .select('package_ranges.id')
+      .where('case_packages.case_id', '=', caseId)
+      .execute()
+  ).length,
+  history: (await ctx.deps.db.selectFrom('case_history').select('id').where('case_id', '=', caseId).execute()).length,
+});
+/** A fresh case of the project whose slug is in the URL (the own project in the mixed column). */
+const freshCaseOf = async (ctx: TestContext, slug: string) => freshCase(ctx, await requireProject(ctx.deps.db, slug));
+/** A case of `project` with an npm package that has one range. */
+async function caseWithRange(
+  ctx: TestContext,
+  project: Project,
+): Promise<{ id: string; number: number; packageId: string; rangeId: string }> {
+  const c = await freshCase(ctx, project);
+  const theCase = await requireCase(ctx.deps.db, project.id, c.number);
+  const pkg = await tx(ctx, (trx) =>
+    addPackage(trx, ctx.deps, {
+      ...by,
+      theCase,
+      ecosystem: 'npm',
+      name: `pkg-${unique()}`,
+    }),
+  );
+  const range = await tx(ctx, (trx) =>
+    addRange(trx, ctx.deps, {
+      ...by,
+      theCase,
+      packageId: pkg.id,
+      introduced: '0',
+      fixed: '1.0.1',
+    }),
+  );
+  return { ...c, packageId: pkg.id, rangeId: range.id };
+}
+
+const MATRIX_PATCH = '--- a/src/parse.c\n+++ b/src/parse.c\n@@ -1 +1,2 @@\n int parse(void);\n+/* bounds */\n';
+
+/**
+ * A case of `project` opened just now, with a branch and a patch for it uploaded by the system (no
+ * account: any member may approve it).
+ */
+async function casePatch(
+  ctx: TestContext,
+  project: Project,
+): Promise<{ id: string; number: number; branchId: string; patchId: string }> {
+  const c = await freshCase(ctx, project);
+  const branch = await freshBranch(ctx, project);
+  const theCase = { id: c.id, projectId: project.id, number: c.number };
+  const patch = await tx(ctx, (trx) =>
+    uploadPatch(trx, ctx.deps, {
+      ...by,
+      theCase,
+      branchId: branch.id,
+      filename: 'fix.patch',
+      content: MATRIX_PATCH,
+    }),
+  );
+  return { ...c, branchId: branch.id, patchId: patch.id };
+}
+/** What an upload may change: the case's patches and their statuses. */
+const patchesOfCase = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db.selectFrom('patches').select(['id', 'status']).where('case_id', '=', caseId).orderBy('id').execute();
+/** What a review may change: the patch's status and its reviews. */
+const reviewsOfPatch = (ctx: TestContext, patchId: string) => async () => ({
+  status: (await ctx.deps.db.selectFrom('patches').select('status').where('id', '=', patchId).executeTakeFirst())
+    ?.status,
+  reviews: (await ctx.deps.db.selectFrom('patch_reviews').select('id').where('patch_id', '=', patchId).execute())
+    .length,
+});
+
+/** What a Fix Team request may change: the case's lead, state, team and history. */
+const teamOfCase = (ctx: TestContext, caseId: string) => async () => ({
+  theCase: await ctx.deps.db
+    .selectFrom('cases')
+    .select(['fix_lead_id', 'owner_id', 'state'])
+    .where('id', '=', caseId)
+    .executeTakeFirstOrThrow(),
+  team: (await ctx.deps.db.selectFrom('case_team').select('user_id').where('case_id', '=', caseId).execute())
+    .map((r) => r.user_id)
+    .sort(),
+  history: (await ctx.deps.db.selectFrom('case_history').select('id').where('case_id', '=', caseId).execute()).length,
+});
+/** A fresh case of `project` with a fresh member on its Fix Team, for requests removing them. */
+async function caseWithTeamMember(
+  ctx: TestContext,
+  project: Project,
+): Promise<{ id: string; number: number; memberId: string }> {
+  const c = await freshCase(ctx, project);
+  const member = await account(ctx, project);
+  await tx(ctx, (trx) =>
+    addTeamMember(trx, ctx.deps, { ...by, theCase: { id: c.id, projectId: project.id }, userId: member.id }),
+  );
+  return { ...c, memberId: member.id };
+}
+
+//
+// ('case.collaborators.manage' is members only; none of the matrix's actors is a collaborator: what a
+// collaborator may reach on every project route is test/policies/collaborator-matrix.test.ts.)
+// Applied to a scratch copy with the routes registered, every cell of these rows ran green on SQLite
+// and PostgreSQL.
+
+/** What a collaborator request may change: the case's grants and their revocations. */
+const grantsOfCase = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db
+    .selectFrom('case_collaborators')
+    .select(['id', 'revoked_at'])
+    .where('case_id', '=', caseId)
+    .orderBy('id')
+    .execute();
+/** A fresh case of `project` with one live collaborator, for requests revoking that grant. */
+async function caseWithCollaborator(
+  ctx: TestContext,
+  project: Project,
+): Promise<{ id: string; number: number; grantId: string }> {
+  const c = await freshCase(ctx, project);
+  const theCase = await requireCase(ctx.deps.db, project.id, c.number);
+  const { collaborator } = await tx(ctx, (trx) =>
+    inviteCollaborator(trx, ctx.deps, { ...by, theCase, email: `collab-${unique()}@example.net` }),
+  );
+  return { ...c, grantId: collaborator.id };
+}
 
 // --- The matrix: one row per route ------------------------------------------------------------------
 
@@ -948,6 +1094,417 @@ const rows: Row[] = [
     build: async ({ ctx, slug, site }) => {
       const c = await caseWithCwe(ctx, site.project);
       return post(`/p/${slug}/cases/${c.number}/cwes/remove`, { cwe: '79' }, severityOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/transition',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/transition`, { action: 'start_fix' }, caseStateOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/transitions',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/transitions`;
+      return jsonReq('POST', url, { action: 'start_fix' }, caseStateOf(ctx, c.id));
+    },
+  },
+  // A case's release branches and affected packages (case.affected.edit: members). Forms first.
+  {
+    route: 'POST /p/:slug/cases/:number/affected/branches/:branchId',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCaseOf(ctx, slug);
+      const branch = await freshBranch(ctx, site.project);
+      const url = `/p/${slug}/cases/${c.number}/affected/branches/${branch.id}`;
+      return post(url, { status: 'affected', fixedVersion: '' }, affectedOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/affected/packages',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = {
+        ecosystem: 'npm',
+        release: '',
+        name: `pkg-${unique()}`,
+        purl: '',
+      };
+      return post(`/p/${slug}/cases/${c.number}/affected/packages`, form, affectedOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/affected/packages/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      // Own and other columns: the URL names the package's own case; mixed: a case of the own project.
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/p/${slug}/cases/${c.number}/affected/packages/${target.packageId}/remove`;
+      return post(url, {}, affectedOfCase(ctx, target.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/affected/packages/:id/ranges',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/p/${slug}/cases/${c.number}/affected/packages/${target.packageId}/ranges`;
+      const form = {
+        introduced: '2.0.0',
+        fixed: '2.0.3',
+        lastAffected: '',
+        branchId: '',
+      };
+      return post(url, form, affectedOfCase(ctx, target.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/affected/ranges/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/p/${slug}/cases/${c.number}/affected/ranges/${target.rangeId}/remove`;
+      return post(url, {}, affectedOfCase(ctx, target.id));
+    },
+  },
+  // --- Page rows (after the case severity page rows) ---
+  // Upload: a fresh case and branch of the site's project. In the mixed column the URL names the own
+  // project and a case number of the other project's numbering, with the other project's branch.
+  {
+    route: 'POST /p/:slug/cases/:number/patches',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const branch = await freshBranch(ctx, site.project);
+      const form = {
+        branchId: branch.id,
+        filename: 'fix.patch',
+        content: MATRIX_PATCH,
+      };
+      return post(`/p/${slug}/cases/${c.number}/patches`, form, patchesOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'GET /p/:slug/cases/:number/patches/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return get(`/p/${slug}/cases/${p.number}/patches/${p.patchId}`);
+    },
+  },
+  {
+    route: 'GET /p/:slug/cases/:number/patches/:id/raw',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return get(`/p/${slug}/cases/${p.number}/patches/${p.patchId}/raw`);
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/patches/:id/review',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return post(
+        `/p/${slug}/cases/${p.number}/patches/${p.patchId}/review`,
+        { verdict: 'approve', comment: '' },
+        reviewsOfPatch(ctx, p.patchId),
+      );
+    },
+  },
+
+  // --- API rows (after the case API rows), with the accounts' bearer tokens ---
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/patches',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return get(`/api/v1/projects/${slug}/cases/${p.number}/patches`);
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/patches',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const branch = await freshBranch(ctx, site.project);
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/patches`,
+        { branchId: branch.id, filename: 'fix.patch', content: MATRIX_PATCH },
+        patchesOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/patches/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return get(`/api/v1/projects/${slug}/cases/${p.number}/patches/${p.patchId}`);
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/patches/:id/reviews',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const p = await casePatch(ctx, site.project);
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${p.number}/patches/${p.patchId}/reviews`,
+        { verdict: 'approve' },
+        reviewsOfPatch(ctx, p.patchId),
+      );
+    },
+  },
+  // The Fix Lead and Fix Team of a case (case.team.manage: members). Cases are named by number under
+  // the project of the URL, so there is nothing to mix in. Each request gets a fresh case.
+  {
+    route: 'POST /p/:slug/cases/:number/team/lead',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/team/lead`, { userId: 'proposed' }, teamOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/team/members/add',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const member = await account(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/team/members/add`, { userId: member.id }, teamOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/team/members/remove',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithTeamMember(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/team/members/remove`, { userId: c.memberId }, teamOfCase(ctx, c.id));
+    },
+  },
+  // The same over JSON (the read is case.read, audited).
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/team',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/team`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/team/lead',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      return jsonReq(
+        'PUT',
+        `/api/v1/projects/${slug}/cases/${c.number}/team/lead`,
+        { userId: 'proposed' },
+        teamOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/team/members',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const member = await account(ctx, site.project);
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/team/members`,
+        { userId: member.id },
+        teamOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/team/members/:userId',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithTeamMember(ctx, site.project);
+      return jsonReq(
+        'DELETE',
+        `/api/v1/projects/${slug}/cases/${c.number}/team/members/${c.memberId}`,
+        undefined,
+        teamOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    // Every account marks itself away or back. The account is first marked away and the request
+    // brings it back, so the matrix's accounts stay available to the Fix Lead round-robin of later
+    // rows. The anonymous and reporters aim at a stranger who must stay away.
+    route: 'POST /account/away',
+    scope: 'instance',
+    expect: anyAccount,
+    build: async ({ ctx, user }) => {
+      const who = user ?? (await account(ctx));
+      await tx(ctx, (trx) => setAway(trx, ctx.deps, { actor: actorOfUser(who), origin: noOrigin, away: true }));
+      const away = () =>
+        ctx.deps.db.selectFrom('users').select('away').where('id', '=', who.id).executeTakeFirstOrThrow();
+      return post('/account/away', { away: '0' }, away);
+    },
+  },
+  // External collaborators of a case (case.collaborators.manage: members). In the mixed column the
+  // grant belongs to the other project's case: under the own project's slug it is found nowhere.
+  {
+    route: 'POST /p/:slug/cases/:number/collaborators',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = { email: `invitee-${unique()}@example.net`, name: 'Outside Maintainer' };
+      return post(`/p/${slug}/cases/${c.number}/collaborators`, form, grantsOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/collaborators/:id/revoke',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCollaborator(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/collaborators/${c.grantId}/revoke`, {}, grantsOfCase(ctx, c.id));
+    },
+  },
+
+  // The same over JSON (after the case severity API rows).
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/collaborators',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/collaborators`),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/collaborators',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = { email: `invitee-${unique()}@example.net`, name: 'Outside Maintainer' };
+      return jsonReq('POST', `/api/v1/projects/${slug}/cases/${c.number}/collaborators`, body, grantsOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/collaborators/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCollaborator(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/collaborators/${c.grantId}`;
+      return jsonReq('DELETE', url, undefined, grantsOfCase(ctx, c.id));
+    },
+  },
+  // The same over JSON, with the accounts' bearer tokens. Reading is case.read (members here).
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/affected',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/affected`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/affected/branches/:branchId',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCaseOf(ctx, slug);
+      const branch = await freshBranch(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/affected/branches/${branch.id}`;
+      return jsonReq('PUT', url, { status: 'fixed', fixedVersion: '1.0.1' }, affectedOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/affected/packages',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = { ecosystem: 'crates.io', name: `crate_${unique()}` };
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/affected/packages`,
+        body,
+        affectedOfCase(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/affected/packages/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/affected/packages/${target.packageId}`;
+      return jsonReq('DELETE', url, undefined, affectedOfCase(ctx, target.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/affected/packages/:id/ranges',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/affected/packages/${target.packageId}/ranges`;
+      return jsonReq('POST', url, { introduced: '2.0.0', lastAffected: '2.0.2' }, affectedOfCase(ctx, target.id));
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/affected/ranges/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const target = await caseWithRange(ctx, site.project);
+      const c = site.project.slug === slug ? target : await freshCaseOf(ctx, slug);
+      const url = `/api/v1/projects/${slug}/cases/${c.number}/affected/ranges/${target.rangeId}`;
+      return jsonReq('DELETE', url, undefined, affectedOfCase(ctx, target.id));
     },
   },
   // The same over JSON, with the accounts' bearer tokens.

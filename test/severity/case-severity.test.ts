@@ -182,7 +182,7 @@ describe.each(engines())('case severity on %s', (engine) => {
       publicExploit: false,
       exposure: null,
     };
-    const future = await thrown(update(theCase, { exploitation: { ...base, reportedOn: '2026-03-03' } }));
+    const future = await thrown(update(theCase, { exploitation: { ...base, reportedOn: '2026-03-05' } }));
     expect(future.details).toMatchObject({ field: 'exploitation.reportedOn' });
     const badDate = await thrown(update(theCase, { exploitation: { ...base, reportedOn: '2026-02-30' } }));
     expect(badDate.details).toMatchObject({ field: 'exploitation.reportedOn' });
@@ -353,5 +353,22 @@ describe.each(engines())('case severity on %s', (engine) => {
     ctx.clock.advance(3 * DAY_MS);
     await worker.runDue();
     expect(await mails()).toBe(1);
+  });
+
+  it('lets an account that appears in the append-only history be deleted', async () => {
+    const leaving = await makeUser(ctx.deps.db, ctx.clock, { project, role: 'security' });
+    const theCase = await makeCase(ctx, project, actorOf(leaving, project));
+    await tx((trx) =>
+      updateCaseSeverity(trx, ctx.deps, {
+        actor: actorOf(leaving, project),
+        origin: noOrigin,
+        theCase,
+        changes: { cvssV31: MEDIUM_31 },
+        reason: 'Before leaving.',
+      }),
+    );
+    await ctx.deps.db.deleteFrom('users').where('id', '=', leaving.id).execute();
+    const history = await caseHistory(ctx.deps.db, theCase.id);
+    expect(history.find((h) => h.change === 'cvss.v3.1')).toMatchObject({ actorLabel: leaving.email });
   });
 });

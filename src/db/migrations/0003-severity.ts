@@ -68,7 +68,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id').onDelete('cascade'))
     .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
     .addColumn('at', 'text', (c) => c.notNull())
-    .addColumn('actor_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+    // No foreign key, as in audit_log: the history is append-only, so a cascading update could not run.
+    .addColumn('actor_user_id', 'text')
     .addColumn('actor_label', 'text', (c) => c.notNull())
     .addColumn('change', 'text', (c) => c.notNull())
     .addColumn('previous', 'text')

@@ -15,6 +15,8 @@ export function toCase(row: CaseRow): Case {
     embargoed: row.embargoed === 1,
     createdBy: row.created_by,
     ownerId: row.owner_id,
+    fixLeadId: row.fix_lead_id,
+    embargoBrokenAt: row.embargo_broken_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -61,5 +63,35 @@ export async function reportsOfCase(db: DbOrTrx, caseId: string): Promise<{ id: 
     .select(['id', 'tracking_id'])
     .where('case_id', '=', caseId)
     .orderBy('received_at')
+    .execute();
+}
+
+/** The reports accepted into a case with what is needed to tell their reporters of progress. */
+export async function reportersOfCase(
+  db: DbOrTrx,
+  caseId: string,
+): Promise<{ id: string; project_id: string; tracking_id: string; reporter_email: string | null }[]> {
+  return db
+    .selectFrom('reports')
+    .select(['id', 'project_id', 'tracking_id', 'reporter_email'])
+    .where('case_id', '=', caseId)
+    .orderBy('received_at')
+    .execute();
+}
+
+/** Sets a case's state (and when its embargo broke); the caller holds the case's lock. */
+export async function updateCaseState(
+  trx: Trx,
+  caseId: string,
+  change: { state: string; at: string; embargoBrokenAt?: string },
+): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set({
+      state: change.state,
+      updated_at: change.at,
+      ...(change.embargoBrokenAt ? { embargo_broken_at: change.embargoBrokenAt } : {}),
+    })
+    .where('id', '=', caseId)
     .execute();
 }

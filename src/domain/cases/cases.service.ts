@@ -50,6 +50,8 @@ export async function createCaseFromReport(
     embargoed: 1,
     created_by: input.actor.kind === 'user' ? input.actor.userId : null,
     owner_id: input.actor.kind === 'user' ? input.actor.userId : null,
+    fix_lead_id: null,
+    embargo_broken_at: null,
     created_at: now,
     updated_at: now,
   };

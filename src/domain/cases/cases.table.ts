@@ -10,6 +10,8 @@ export interface CasesTable {
   embargoed: Generated<number>;
   created_by: string | null;
   owner_id: string | null;
+  fix_lead_id: string | null;
+  embargo_broken_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,5 +1,6 @@
-/** Where a case stands; a new case starts in triage and moves on as the fix is prepared (later issues). */
-export type CaseState = 'triage';
+import type { CaseState } from './case-state.js';
+
+export type { CaseState } from './case-state.js';
 
 /** A vulnerability being handled under embargo, born from an accepted report. */
 export interface Case {
@@ -13,6 +14,10 @@ export interface Case {
   createdBy: string | null;
   /** Who is reminded when the case does not move: the member who opened it, later the Fix Lead. */
   ownerId: string | null;
+  /** The Fix Lead, once the Fix Team formed. */
+  fixLeadId: string | null;
+  /** When a leak or exploitation ended the embargo early (the release is then expedited). */
+  embargoBrokenAt: string | null;
   createdAt: string;
   updatedAt: string;
 }

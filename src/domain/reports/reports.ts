@@ -30,7 +30,8 @@ export interface Report {
 }
 
 /** One line of a report's timeline. `internal` entries (team notes) are never shown to the reporter. */
-export type EntryKind = 'submitted' | 'message' | 'note' | 'status';
+/** 'progress': a milestone of the case the report became (Fix Team formed, fix ready, scheduled, published). */
+export type EntryKind = 'submitted' | 'message' | 'note' | 'status' | 'progress';
 export type EntryAuthor = 'reporter' | 'team' | 'system';
 
 export interface ReportEntry {

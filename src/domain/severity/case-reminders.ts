@@ -11,6 +11,7 @@ import {
   caseWithProject,
   reminderRecipients,
   findSeverityRow,
+  lockCase,
   insertHistory,
   setNextReminder,
   severityRowsOfProject,
@@ -18,13 +19,7 @@ import {
 } from './case-severity.repository.js';
 import type { ClockSeverity } from './deadline-clock.js';
 import { findSeverityPolicyRow } from './severity-policy.repository.js';
-import {
-  defaultSeverityPolicy,
-  fixDueAt,
-  nextReminderAt,
-  parseSeverityPolicy,
-  type SeverityPolicy,
-} from './severity-policy.js';
+import { defaultSeverityPolicy, nextReminderAt, parseSeverityPolicy, type SeverityPolicy } from './severity-policy.js';
 
 // Reminders: when nothing moves on a case for the interval its effective severity sets (the
 // project's severity policy), its owner is reminded, then again every interval until something
@@ -40,6 +35,9 @@ async function policyOf(db: DbOrTrx, projectId: string): Promise<SeverityPolicy>
   const row = await findSeverityPolicyRow(db, projectId);
   return row ? parseSeverityPolicy(JSON.parse(row.policy)) : defaultSeverityPolicy;
 }
+
+/** Published and closed cases are done: nobody is reminded of them. */
+const remindable = (state: string): boolean => state !== 'published' && state !== 'closed';
 
 const severityOf = (stored: string): ClockSeverity | null =>
   stored === 'critical' || stored === 'high' || stored === 'medium' || stored === 'low' ? stored : null;
@@ -57,8 +55,12 @@ export async function caseMoved(
   await touchCase(trx, input.caseId, iso(input.at));
   const row = await findSeverityRow(trx, input.caseId);
   if (!row) return null;
+  const found = await caseWithProject(trx, input.caseId);
   const policy = await policyOf(trx, input.projectId);
-  const next = nextReminderAt(policy, severityOf(row.effective_severity), input.at);
+  const next =
+    found && remindable(found.theCase.state)
+      ? nextReminderAt(policy, severityOf(row.effective_severity), input.at)
+      : null;
   await setNextReminder(trx, input.caseId, next ? iso(next) : null);
   if (next)
     await enqueue(trx, deps.clock, { kind: 'case.remind', caseId: input.caseId, dueAt: iso(next) }, { runAt: next });
@@ -78,6 +80,10 @@ export async function runCaseReminder(
     const found = await caseWithProject(trx, job.caseId);
     if (!found) return 'stale';
     const { theCase, project } = found;
+    if (!remindable(theCase.state)) {
+      await advanceReminder(trx, job.caseId, job.dueAt, null);
+      return 'stale';
+    }
     const policy = await policyOf(trx, theCase.project_id);
     const severity = severityOf(row.effective_severity);
     const now = deps.clock.now();
@@ -90,7 +96,6 @@ export async function runCaseReminder(
 
     const recipients = await reminderRecipients(trx, theCase.owner_id, theCase.project_id);
     const idleDays = Math.max(1, Math.floor((now.getTime() - Date.parse(theCase.updated_at)) / DAY_MS));
-    const fixDue = severity ? fixDueAt(policy, severity, new Date(theCase.created_at)) : null;
     for (const to of recipients) {
       await queueEmail(trx, deps, {
         to,
@@ -101,9 +106,7 @@ export async function runCaseReminder(
           projectName: project.name,
           caseNumber: theCase.number,
           caseUrl: new URL(`/p/${project.slug}/cases/${theCase.number}`, deps.config.publicUrl).toString(),
-          severity: row.effective_severity,
           idleDays,
-          fixDueAt: fixDue ? iso(fixDue) : null,
         },
       });
     }
@@ -144,13 +147,20 @@ export async function rescheduleProjectReminders(
   input: { projectId: string; policy: SeverityPolicy },
 ): Promise<void> {
   const now = deps.clock.now();
-  for (const row of await severityRowsOfProject(trx, input.projectId)) {
-    const next = nextReminderAt(input.policy, severityOf(row.effective_severity), new Date(row.updated_at));
+  for (const { case_id: caseId } of await severityRowsOfProject(trx, input.projectId)) {
+    // Each case under its own lock, read again after it: a severity change committed meanwhile is
+    // the one the new time is computed from (not a stale read from before the lock).
+    await lockCase(trx, caseId);
+    const found = await caseWithProject(trx, caseId);
+    const row = await findSeverityRow(trx, caseId);
+    if (!found || !row) continue;
+    const next = remindable(found.theCase.state)
+      ? nextReminderAt(input.policy, severityOf(row.effective_severity), new Date(found.theCase.updated_at))
+      : null;
     const at = next && next < now ? now : next;
     const text = at ? iso(at) : null;
     if (text === row.next_reminder_at) continue;
-    await setNextReminder(trx, row.case_id, text);
-    if (at && text)
-      await enqueue(trx, deps.clock, { kind: 'case.remind', caseId: row.case_id, dueAt: text }, { runAt: at });
+    await setNextReminder(trx, caseId, text);
+    if (at && text) await enqueue(trx, deps.clock, { kind: 'case.remind', caseId, dueAt: text }, { runAt: at });
   }
 }

@@ -1,4 +1,4 @@
-import { iso } from '../../clock.js';
+import { DAY_MS, iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -230,7 +230,13 @@ function checkExploitation(raw: ExploitationInput, today: string): ExploitationI
     if (source || reportedOn) {
       fail('source', 'A source and date of exploitation are recorded only when the bug is exploited in the wild.');
     }
-    return { ...raw, source: null, reportedOn: null };
+    return {
+      exploitedInTheWild: false,
+      source: null,
+      reportedOn: null,
+      publicExploit: raw.publicExploit,
+      exposure: raw.exposure,
+    };
   }
   if (source !== null && source.length > SOURCE_MAX)
     fail('source', `The source is longer than ${SOURCE_MAX} characters.`);
@@ -245,7 +251,8 @@ function checkExploitation(raw: ExploitationInput, today: string): ExploitationI
     }
     if (reportedOn > today) fail('reportedOn', 'The date of the exploitation report is in the future.');
   }
-  return { ...raw, source, reportedOn };
+  // A fixed key order: the stored value is compared as JSON to tell whether anything changed.
+  return { exploitedInTheWild: true, source, reportedOn, publicExploit: raw.publicExploit, exposure: raw.exposure };
 }
 
 // --- Changing ---------------------------------------------------------------------------------------
@@ -316,7 +323,10 @@ export async function updateCaseSeverity(
     next.cvssImported = checkVector(changes.cvssImported, 'cvssImported', ['3.0', '2.0']);
   }
   if (changes.ssvc !== undefined) next.ssvc = changes.ssvc === null ? null : parseSupplierInput(changes.ssvc);
-  if (changes.exploitation !== undefined) next.exploitation = checkExploitation(changes.exploitation, at.slice(0, 10));
+  // One day of slack: "today" east of UTC is already tomorrow in UTC.
+  if (changes.exploitation !== undefined) {
+    next.exploitation = checkExploitation(changes.exploitation, iso(new Date(now.getTime() + DAY_MS)).slice(0, 10));
+  }
 
   await lockCase(trx, theCase.id);
   const row = await findSeverityRow(trx, theCase.id);
@@ -396,7 +406,7 @@ export interface CweChange {
 }
 
 async function changeCwe(trx: Trx, deps: Pick<Deps, 'clock'>, input: CweChange, add: boolean): Promise<boolean> {
-  const id = parseCweId(input.cwe);
+  const id = parseCweId(input.cwe, { known: add });
   const at = iso(deps.clock.now());
   const reason = input.reason?.trim() ? checkReason(input.reason) : null;
   const { theCase } = input;

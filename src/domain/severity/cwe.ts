@@ -29,7 +29,7 @@ export function findCwe(id: number): Cwe | undefined {
  * A CWE number from a form field, JSON or a stored value: 79, "79", "CWE-79" (any case). Refuses,
  * as VALIDATION_FAILED on field 'cwe', anything else and numbers that are not in the catalog.
  */
-export function parseCweId(input: string | number): number {
+export function parseCweId(input: string | number, options: { known?: boolean } = {}): number {
   const match = typeof input === 'number' ? null : ID_TEXT.exec(input.trim());
   const id = typeof input === 'number' ? input : match ? Number(match[1]) : Number.NaN;
   if (!Number.isSafeInteger(id) || id <= 0) {
@@ -37,7 +37,8 @@ export function parseCweId(input: string | number): number {
       field: 'cwe',
     });
   }
-  if (!byId.has(id)) {
+  // Removing a CWE a case holds works even if a later catalogue dropped it.
+  if (options.known !== false && !byId.has(id)) {
     throw new DomainError('VALIDATION_FAILED', `CWE-${id} is not in the CWE list Embargo knows.`, { field: 'cwe' });
   }
   return id;

@@ -25,10 +25,12 @@ export async function findSeverityPolicyRow(db: DbOrTrx, projectId: string): Pro
  * unchanged, so that two simultaneous changes each audit the policy the other left as `previous`.
  */
 export async function lockSeverityPolicyRow(db: DbOrTrx, projectId: string): Promise<void> {
+  // The project row, not the policy row: a project that never saved a policy has no policy row to
+  // lock, and two first saves would then both record the defaults as "previous".
   await db
-    .updateTable('severity_policies')
-    .set((eb) => ({ policy: eb.ref('policy') }))
-    .where('project_id', '=', projectId)
+    .updateTable('projects')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', projectId)
     .execute();
 }
 

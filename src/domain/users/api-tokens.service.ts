@@ -18,7 +18,7 @@ import {
   markApiTokenRevoked,
   touchApiToken,
 } from './api-tokens.repository.js';
-import { findUserRowById, rolesOfUser } from './users.repository.js';
+import { caseGrantsOfUser, findUserRowById, rolesOfUser } from './users.repository.js';
 
 // Personal API tokens: a team member's credential for the JSON API, which never reads the session
 // cookie. Only the SHA-256 of a token is stored; the token itself is shown once, at creation.
@@ -172,5 +172,6 @@ export async function findApiTokenActor(db: DbOrTrx, clock: Clock, token: string
     name: user.name,
     isInstanceAdmin: user.is_instance_admin === 1,
     roles: await rolesOfUser(db, user.id),
+    caseGrants: await caseGrantsOfUser(db, user.id),
   };
 }

@@ -4,7 +4,7 @@ import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { RequestOrigin } from '../audit/audit.js';
 import { hashToken, newSecretToken } from '../ids.js';
 import type { SessionInfo } from './users.js';
-import { findUserRowById, rolesOfUser, toUser } from './users.repository.js';
+import { caseGrantsOfUser, findUserRowById, rolesOfUser, toUser } from './users.repository.js';
 
 // last_seen_at is refreshed at most this often, so reads do not turn every request into a write.
 const TOUCH_EVERY_MS = 5 * 60_000;
@@ -32,8 +32,14 @@ export async function createSession(
   return token;
 }
 
+/** A session with what its actor is built from; the grants are read afresh, so a revocation ends access at once. */
+export interface LiveSession extends SessionInfo {
+  /** caseId -> projectId of the cases the user was invited to as a collaborator (not revoked). */
+  caseGrants: Map<string, string>;
+}
+
 /** The live session for a cookie token, or undefined when unknown, expired or its user is disabled. */
-export async function findSession(db: DbOrTrx, clock: Clock, token: string): Promise<SessionInfo | undefined> {
+export async function findSession(db: DbOrTrx, clock: Clock, token: string): Promise<LiveSession | undefined> {
   const idHash = hashToken(token);
   const session = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
   const now = clock.now();
@@ -47,7 +53,12 @@ export async function findSession(db: DbOrTrx, clock: Clock, token: string): Pro
       .where('id_hash', '=', idHash)
       .execute();
   }
-  return { user: toUser(row), sessionIdHash: idHash, roles: await rolesOfUser(db, row.id) };
+  return {
+    user: toUser(row),
+    sessionIdHash: idHash,
+    roles: await rolesOfUser(db, row.id),
+    caseGrants: await caseGrantsOfUser(db, row.id),
+  };
 }
 
 export async function deleteSession(db: DbOrTrx, token: string): Promise<void> {

@@ -35,3 +35,14 @@ export async function rolesOfUser(db: DbOrTrx, userId: string): Promise<Map<stri
     .execute();
   return new Map(rows.map((r) => [r.project_id, r.role as ProjectRole]));
 }
+
+/** caseId -> projectId for every case the user was invited to and whose grant was not revoked. */
+export async function caseGrantsOfUser(db: DbOrTrx, userId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('case_collaborators')
+    .select(['case_id', 'project_id'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return new Map(rows.map((r) => [r.case_id, r.project_id]));
+}

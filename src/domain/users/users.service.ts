@@ -7,6 +7,7 @@ import { newId } from '../ids.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 import { normaliseEmail, type User } from './users.js';
 import { findUserRowByEmail, toUser } from './users.repository.js';
+import { revokeAllApiTokensOfUser } from './api-tokens.repository.js';
 
 const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$|^[^\s@<>()[\],;:"]+@localhost$/;
 
@@ -66,8 +67,10 @@ export async function setPassword(trx: Trx, clock: Clock, userId: string, passwo
     .set({ password_hash: await hashPassword(password), updated_at: iso(clock.now()) })
     .where('id', '=', userId)
     .execute();
-  // A new password ends every existing session of the account.
+  // A new password ends every existing session of the account, and its API tokens: whoever took
+  // over a session could have made one, and it must not outlive the password change.
   await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await revokeAllApiTokensOfUser(trx, { userId, at: iso(clock.now()) });
 }
 
 export async function getUserByEmail(db: DbOrTrx, email: string): Promise<User | undefined> {

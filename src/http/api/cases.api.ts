@@ -2,6 +2,11 @@ import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/typ
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { recordAudit } from '../../domain/audit/audit.service.js';
+import type { Case } from '../../domain/cases/cases.js';
+import { CASE_STATES, MANUAL_CASE_ACTIONS } from '../../domain/cases/case-state.js';
+import { caseSubject } from '../../domain/cases/collaborators.service.js';
+import { transitionCase } from '../../domain/cases/case-transitions.service.js';
 import { getCaseForTeam, requireCase } from '../../domain/cases/cases.service.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
@@ -25,7 +30,7 @@ import {
   utilityValues,
   valueDensityValues,
 } from '../../domain/severity/ssvc.js';
-import { authorize } from '../../policies/policy.js';
+import { type Action, authorize } from '../../policies/policy.js';
 import { requireJson } from './api-input.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
@@ -189,9 +194,13 @@ export function casesApi(deps: Deps) {
     const tx = deps.db.transaction();
 
     type R = Pick<FastifyRequest, 'actor' | 'origin'> & { params: { slug: string; number: string } };
-    const project = async (request: R, action: 'case.read' | 'case.severity.edit'): Promise<Project> => {
+    const project = async (request: R, action: Action): Promise<Project> => {
       const p = await requireProject(deps.db, request.params.slug);
-      authorize(request.actor, action, { projectId: p.id });
+      authorize(
+        request.actor,
+        action,
+        await caseSubject(deps.db, { projectId: p.id, number: Number(request.params.number) }),
+      );
       return p;
     };
     /** The case as JSON after an audited read (its title and severity are embargoed content). */
@@ -204,6 +213,17 @@ export function casesApi(deps: Deps) {
           number: Number(request.params.number),
         });
         return { view, severity: await caseSeverity(trx, view.case), history: () => caseHistory(trx, view.case.id) };
+      });
+
+    /** A change that changed nothing still answers with the case's data: audit it as a read. */
+    const auditRead = (request: Pick<FastifyRequest, 'actor' | 'origin'>, theCase: Case) =>
+      recordAudit(deps.db, deps.clock, {
+        actor: request.actor,
+        origin: request.origin,
+        projectId: theCase.projectId,
+        action: 'case.viewed',
+        subjectType: 'case',
+        subjectId: theCase.id,
       });
 
     app.get(
@@ -292,8 +312,55 @@ export function casesApi(deps: Deps) {
             reason,
           }),
         );
+        // Nothing changed: the answer is still the case's severity, so it counts as a read.
+        if (result.changed.length === 0) await auditRead(request, theCase);
         deps.wakeWorker();
         return { changed: result.changed, severity: severityJson(result.severity) };
+      },
+    );
+
+    app.post(
+      '/api/v1/projects/:slug/cases/:number/transitions',
+      {
+        schema: {
+          summary: 'Move a case through its lifecycle',
+          description:
+            'start_fix, fix_ready, reopen_fix, close and break_embargo (a leak or exploitation was seen). ' +
+            'reopen_fix, close and break_embargo need a reason. Scheduling and publishing belong to the embargo. ' +
+            'A move the current state does not allow is refused with 409 INVALID_TRANSITION.',
+          tags,
+          security: apiTokenRequired,
+          params: Params,
+          body: Type.Object(
+            {
+              action: literals(MANUAL_CASE_ACTIONS),
+              reason: Type.Optional(Type.String({ maxLength: 2000 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              state: literals(CASE_STATES),
+              embargoBrokenAt: nullable(Type.String({ format: 'date-time' })),
+            }),
+            ...errors(400, 401, 403, 404, 409, 415),
+          },
+        },
+      },
+      async (request) => {
+        const p = await project(request, 'case.transition');
+        const theCase = await requireCase(deps.db, p.id, Number(request.params.number));
+        const moved = await tx.execute((trx) =>
+          transitionCase(trx, deps, {
+            actor: request.actor,
+            origin: request.origin,
+            theCase,
+            action: request.body.action,
+            reason: request.body.reason ?? null,
+          }),
+        );
+        deps.wakeWorker();
+        return { state: moved.state, embargoBrokenAt: moved.embargoBrokenAt };
       },
     );
 
@@ -333,6 +400,7 @@ export function casesApi(deps: Deps) {
             ...(request.body.reason ? { reason: request.body.reason } : {}),
           }),
         );
+        if (!changed) await auditRead(request, theCase);
         deps.wakeWorker();
         return { changed, cwes: (await caseSeverity(deps.db, theCase)).cwes };
       },
@@ -355,6 +423,7 @@ export function casesApi(deps: Deps) {
         const changed = await tx.execute((trx) =>
           removeCaseCwe(trx, deps, { actor: request.actor, origin: request.origin, theCase, cwe: request.params.cwe }),
         );
+        if (!changed) await auditRead(request, theCase);
         deps.wakeWorker();
         return { changed, cwes: (await caseSeverity(deps.db, theCase)).cwes };
       },

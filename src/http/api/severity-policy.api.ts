@@ -11,7 +11,7 @@ import {
   updateSeverityPolicy,
 } from '../../domain/severity/severity-policy.service.js';
 import { DomainError, isDomainError } from '../../errors.js';
-import { authorize, can } from '../../policies/policy.js';
+import { authorize } from '../../policies/policy.js';
 import { requireJson } from './api-input.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
@@ -101,7 +101,7 @@ export function severityPolicyApi(deps: Deps) {
     const readable = async (request: R): Promise<Project> => {
       const project = await requireProject(deps.db, request.params.slug);
       const subject = { projectId: project.id };
-      if (!can(request.actor, 'project.manage', subject)) authorize(request.actor, 'project.view', subject);
+      authorize(request.actor, 'project.severity-policy.read', subject);
       return project;
     };
 

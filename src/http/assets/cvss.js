@@ -95,6 +95,8 @@
       try {
         const res = await fetch(`${api}?vector=${encodeURIComponent(vector)}`, {
           headers: { accept: 'application/json' },
+          // The API reads no cookies; sending none keeps it that way.
+          credentials: 'omit',
           signal: controller.signal,
         });
         const body = await res.json();

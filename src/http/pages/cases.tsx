@@ -3,6 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import type { Case } from '../../domain/cases/cases.js';
+import { caseAffected } from '../../domain/cases/affected.service.js';
+import { transitionCase } from '../../domain/cases/case-transitions.service.js';
+import { caseSubject, listCollaborators } from '../../domain/cases/collaborators.service.js';
 import { getCaseForTeam, requireCase } from '../../domain/cases/cases.service.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
@@ -17,7 +20,7 @@ import {
 import { searchCwe } from '../../domain/severity/cwe.js';
 import { scoreCvss } from '../../domain/severity/cvss.js';
 import { parseSupplierInput, type SupplierInput } from '../../domain/severity/ssvc.js';
-import { type DomainError } from '../../errors.js';
+import { DomainError } from '../../errors.js';
 import { authorize, can } from '../../policies/policy.js';
 import {
   CaseHistoryList,
@@ -26,11 +29,16 @@ import {
   SeveritySummary,
   SsvcForm,
 } from '../views/case-severity.js';
+import { CaseStateSection, MANUAL_ACTIONS, type ManualAction } from '../views/case-state.js';
 import { CvssCalculator } from '../views/cvss-calculator.js';
 import { CwePicker } from '../views/cwe-picker.js';
 import { when } from '../views/time.js';
 import { type CalculatorVersion, cvssFormDraft, readCvssForm } from './cvss-form.js';
-import { checkbox, field, formFailure } from './forms.js';
+import { AffectedSection } from './case-affected.js';
+import { loadPatchesSection, PatchesSection } from './case-patches.js';
+import { CaseTeamSection, loadCaseTeamSection } from './case-team.js';
+import { CollaboratorsSection } from './case-collaborators.js';
+import { checkbox, ErrorNotice, field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
 
 const Params = Type.Object({
@@ -87,19 +95,32 @@ export function casePages(deps: Deps) {
     ): Promise<FastifyReply> {
       const actor = request.actor;
       const query = field(request.query, 'cwe_q').slice(0, 100);
-      const { view, severity, history } = await tx(async (trx) => {
+      const { view, severity, history, affected, patches, team, collaborators } = await tx(async (trx) => {
         const v = await getCaseForTeam(trx, deps, {
           actor,
           origin: request.origin,
           projectId: project.id,
           number: Number(request.params.number),
         });
-        return { view: v, severity: await caseSeverity(trx, v.case), history: await caseHistory(trx, v.case.id) };
+        return {
+          view: v,
+          severity: await caseSeverity(trx, v.case),
+          history: await caseHistory(trx, v.case.id),
+          affected: await caseAffected(trx, v.case, deps.clock.now()),
+          team: await loadCaseTeamSection(trx, { actor, projectId: project.id, caseId: v.case.id }),
+          collaborators: await listCollaborators(trx, v.case.id),
+          patches: await loadPatchesSection(
+            { db: trx, clock: deps.clock },
+            { actor, project, theCase: v.case, csrfToken: request.csrfToken() },
+          ),
+        };
       });
       const c = view.case;
       const url = base(project, c);
       const csrf = request.csrfToken();
       const canEdit = can(actor, 'case.severity.edit', { projectId: project.id });
+      // An invited collaborator sees this case only: no links into the rest of the project.
+      const isMember = can(actor, 'project.view', { projectId: project.id });
       const saved = { '3.1': severity.cvss.v31?.vector ?? null, '4.0': severity.cvss.v40?.vector ?? null };
       const calculator = (version: CalculatorVersion) => {
         const draft = state.cvss?.version === version ? state.cvss : undefined;
@@ -131,7 +152,7 @@ export function casePages(deps: Deps) {
       return reply.page(
         <article class="case">
           <p class="muted">
-            <a href={`/p/${project.slug}/inbox`}>{project.name}</a> · case #{c.number}
+            {isMember ? <a href={`/p/${project.slug}/inbox`}>{project.name}</a> : project.name} · case #{c.number}
           </p>
           <h1>{c.title}</h1>
           <dl class="facts">
@@ -150,11 +171,25 @@ export function casePages(deps: Deps) {
                 : view.reports.map((r, i) => (
                     <span key={r.id}>
                       {i > 0 ? ', ' : ''}
-                      <a href={`/p/${project.slug}/reports/${r.id}`}>{r.trackingId}</a>
+                      {isMember ? <a href={`/p/${project.slug}/reports/${r.id}`}>{r.trackingId}</a> : r.trackingId}
                     </span>
                   ))}
             </dd>
           </dl>
+          <CaseStateSection
+            theCase={c}
+            action={`${url}/transition#state`}
+            csrfToken={csrf}
+            canEdit={can(actor, 'case.transition', { projectId: project.id })}
+          />
+          <CaseTeamSection projectSlug={project.slug} caseNumber={c.number} csrfToken={csrf} {...team} />
+          <CollaboratorsSection
+            projectSlug={project.slug}
+            caseNumber={c.number}
+            collaborators={collaborators}
+            csrfToken={csrf}
+            canEdit={can(actor, 'case.collaborators.manage', { projectId: project.id })}
+          />
           <SeveritySummary severity={severity} policyUrl={`/p/${project.slug}/settings/severity`} />
           {canEdit ? (
             <section class="scoring" aria-labelledby="scoring-heading">
@@ -191,12 +226,20 @@ export function casePages(deps: Deps) {
               canEdit={canEdit}
             />
           </section>
+          <AffectedSection
+            projectSlug={project.slug}
+            caseNumber={c.number}
+            affected={affected}
+            csrfToken={csrf}
+            canEdit={can(actor, 'case.affected.edit', { projectId: project.id })}
+          />
+          <PatchesSection {...patches} />
           <CaseHistoryList entries={history} />
         </article>,
         {
           title: `Case #${c.number} · ${project.name}`,
           scripts: ['cvss.js', 'cwe.js'],
-          styles: ['severity.css'],
+          styles: ['severity.css', 'patch.css'],
           ...(status ? { status } : {}),
         },
       );
@@ -242,7 +285,11 @@ export function casePages(deps: Deps) {
       { schema: { params: Params }, preHandler: requireSignIn },
       async (request, reply) => {
         const project = await requireProject(deps.db, request.params.slug);
-        authorize(request.actor, 'case.read', { projectId: project.id });
+        authorize(
+          request.actor,
+          'case.read',
+          await caseSubject(deps.db, { projectId: project.id, number: Number(request.params.number) }),
+        );
         return showCase(request, reply, project);
       },
     );
@@ -313,6 +360,46 @@ export function casePages(deps: Deps) {
         return save(request, reply, target, { exploitation: value }, reason, 'exploitation', (error) => ({
           exploitation: { value, reason, error },
         }));
+      },
+    );
+
+    app.post<P>(
+      '/p/:slug/cases/:number/transition',
+      { schema: { params: Params }, preHandler: requireSignIn },
+      async (request, reply) => {
+        const project = await requireProject(deps.db, request.params.slug);
+        authorize(request.actor, 'case.transition', { projectId: project.id });
+        const theCase = await requireCase(deps.db, project.id, Number(request.params.number));
+        const action = field(request.body, 'action') as ManualAction;
+        try {
+          if (!MANUAL_ACTIONS.includes(action)) {
+            throw new DomainError('VALIDATION_FAILED', 'Choose one of the lifecycle actions offered.', {
+              field: 'action',
+            });
+          }
+          await tx((trx) =>
+            transitionCase(trx, deps, {
+              actor: request.actor,
+              origin: request.origin,
+              theCase,
+              action,
+              reason: field(request.body, 'reason'),
+            }),
+          );
+        } catch (err) {
+          const { error, status } = formFailure(request, err);
+          return reply.page(
+            <section class="narrow">
+              <ErrorNotice error={error} />
+              <p>
+                <a href={`${base(project, theCase)}#state`}>Back to the case</a>
+              </p>
+            </section>,
+            { title: `Case #${theCase.number} · ${project.name}`, status },
+          );
+        }
+        deps.wakeWorker();
+        return reply.redirect(`${base(project, theCase)}#state`, 303);
       },
     );
 

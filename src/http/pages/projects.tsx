@@ -4,6 +4,8 @@ import { listProjects } from '../../domain/projects/projects.service.js';
 import { can } from '../../policies/policy.js';
 import { requireUser } from '../plugins/auth.js';
 import { requireSignIn } from './require-user.js';
+import { casesSharedWith } from '../../domain/cases/collaborators.service.js';
+import { SharedCasesList } from './case-collaborators.js';
 
 /** The signed-in user's projects, each with its inbox and, for its admins, its settings. */
 export function projectsPages(deps: Deps) {
@@ -11,11 +13,14 @@ export function projectsPages(deps: Deps) {
     app.get('/projects', { preHandler: requireSignIn }, async (request, reply) => {
       const actor = requireUser(request);
       const projects = await listProjects(deps.db, { ids: [...actor.roles.keys()] });
+      const shared = await casesSharedWith(deps.db, actor.userId);
       return reply.page(
         <section>
           <h1>Your projects</h1>
           {projects.length === 0 ? (
-            <p class="muted">You are not a member of any project yet. A project admin can add you.</p>
+            <p class="muted">
+              You are not a member of any project{shared.length > 0 ? '' : ' yet. A project admin can add you'}.
+            </p>
           ) : (
             <table>
               <thead>
@@ -47,6 +52,7 @@ export function projectsPages(deps: Deps) {
               </tbody>
             </table>
           )}
+          <SharedCasesList cases={shared} />
           {can(actor, 'instance.manage', { projectId: null }) ? (
             <p>
               <a href="/admin/projects">All projects on this instance</a>

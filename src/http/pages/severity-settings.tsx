@@ -468,9 +468,7 @@ export function severitySettingsPages(deps: Deps) {
 
     app.get<{ Params: Params }>('/p/:slug/settings/severity', async (request, reply) => {
       const project = await requireProject(deps.db, request.params.slug);
-      if (!can(request.actor, 'project.manage', subject(project))) {
-        authorize(request.actor, 'project.view', subject(project));
-      }
+      authorize(request.actor, 'project.severity-policy.read', subject(project));
       const shown = Object.keys(NOTICES).find((k) => field(request.query, k) === '1');
       return page(request, reply, project, { notice: shown ? NOTICES[shown] : undefined });
     });

@@ -47,6 +47,8 @@ function heading(entry: ReportEntry): string {
     }
     case 'note':
       return 'Note';
+    case 'progress':
+      return 'Progress on the fix';
   }
 }
 

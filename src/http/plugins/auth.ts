@@ -6,6 +6,7 @@ import { findSession } from '../../domain/users/sessions.service.js';
 import type { SessionInfo } from '../../domain/users/users.js';
 import { DomainError } from '../../errors.js';
 import { type Actor, anonymous } from '../../policies/actor.js';
+import { isApiRequest } from './api-path.js';
 
 export const SESSION_COOKIE = 'embargo_session';
 
@@ -63,7 +64,7 @@ export function authPlugin(deps: Deps) {
       request.origin = { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
       request.actor = anonymous;
       request.session = undefined;
-      if (request.url.startsWith('/api/')) {
+      if (isApiRequest(request)) {
         request.actor = await apiActor(deps, request, reply);
         return;
       }
@@ -80,6 +81,7 @@ export function authPlugin(deps: Deps) {
         name: session.user.name,
         isInstanceAdmin: session.user.isInstanceAdmin,
         roles: session.roles,
+        caseGrants: session.caseGrants,
       };
     });
   };

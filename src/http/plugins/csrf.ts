@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { safeEqual } from '../../domain/ids.js';
 import { DomainError } from '../../errors.js';
 import { cookieSecure } from './auth.js';
+import { isApiRequest } from './api-path.js';
 
 export const CSRF_COOKIE = 'embargo_csrf';
 export const CSRF_FIELD = '_csrf';
@@ -65,7 +66,7 @@ export function csrfPlugin(deps: Deps) {
     });
 
     app.addHook('preHandler', async (request: FastifyRequest) => {
-      if (SAFE.has(request.method) || request.url.startsWith('/api/')) return;
+      if (SAFE.has(request.method) || isApiRequest(request)) return;
       const seed = seedOf(request);
       const token = submittedToken(request);
       if (!seed || !token || !safeEqual(token, sign(deps.secret, seed))) throw new DomainError('CSRF_TOKEN_INVALID');

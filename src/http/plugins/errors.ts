@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isUniqueViolation } from '../../db/dialect.js';
 import { DomainError, type ErrorCode, errorCatalogue } from '../../errors.js';
 import { ErrorPage } from '../views/error-page.js';
+import { isApiRequest } from './api-path.js';
 
 /** The one place a domain error code becomes an HTTP status. */
 export const statusOf: Record<ErrorCode, number> = {
@@ -69,7 +70,7 @@ function fromFastify(err: FastifyError): DomainError | undefined {
 
 /** JSON for the API and for clients that ask for it; an HTML page for browsers. */
 export function wantsJson(request: FastifyRequest): boolean {
-  if (request.url.startsWith('/api/')) return true;
+  if (isApiRequest(request)) return true;
   const accept = request.headers.accept ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }

@@ -322,6 +322,11 @@ export function ExploitationForm(props: {
 function valueText(value: unknown): string {
   if (value === null || value === undefined) return 'none';
   if (typeof value === 'string') return value;
+  // A person ({ id, name }): their name.
+  const person = value as { id?: unknown; name?: unknown };
+  if (typeof value === 'object' && typeof person.id === 'string' && typeof person.name === 'string') {
+    return person.name;
+  }
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== null && v !== false)
@@ -341,7 +346,24 @@ const changeWords: Record<string, string> = {
   'cwe.added': 'CWE added',
   'cwe.removed': 'CWE removed',
   'reminder.sent': 'Owner reminded',
+  state: 'State',
+  'branch.status': 'Release branch status',
+  'package.added': 'Affected package added',
+  'package.removed': 'Affected package removed',
+  'range.added': 'Version range added',
+  'range.removed': 'Version range removed',
+  'fix.lead': 'Fix Lead',
+  'collaborator.invited': 'Collaborator invited',
+  'collaborator.revoked': "Collaborator's access revoked",
+  'fix.team.added': 'Joined the Fix Team',
+  'fix.team.removed': 'Left the Fix Team',
+  'patch.uploaded': 'Patch uploaded',
+  'patch.reviewed': 'Patch reviewed',
+  'embargo.broken': 'Embargo broken',
 };
+
+/** Changes that add or remove something: one value to show, not "before -> after". */
+const ONE_VALUE = ['cwe.', 'package.', 'range.', 'reminder.', 'patch.', 'collaborator.', 'fix.team.'];
 
 /** The case history, newest first: what changed, from what to what, who and why. */
 export function CaseHistoryList({ entries }: { entries: CaseHistoryEntry[] }) {
@@ -359,14 +381,18 @@ export function CaseHistoryList({ entries }: { entries: CaseHistoryEntry[] }) {
               </span>
               <br />
               <strong>{changeWords[e.change] ?? e.change}</strong>
-              {e.change.startsWith('cwe.') || e.change === 'reminder.sent' ? (
+              {ONE_VALUE.some((prefix) => e.change.startsWith(prefix)) ? (
                 <>: {valueText(e.value ?? e.previous)}</>
               ) : (
                 <>
                   : <del>{valueText(e.previous)}</del> → <ins>{valueText(e.value)}</ins>
                 </>
               )}
-              {e.reason ? <p class="reason">Why: {e.reason}</p> : null}
+              {e.reason ? (
+                <p class="reason">
+                  {e.change === 'patch.reviewed' ? 'Comment' : 'Why'}: {e.reason}
+                </p>
+              ) : null}
             </li>
           ))}
         </ol>

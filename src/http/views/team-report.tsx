@@ -162,6 +162,7 @@ function StatusLine({ entry }: { entry: ReportEntry }) {
 function entryHeading(entry: ReportEntry): string {
   if (entry.kind === 'submitted') return 'submitted the report';
   if (entry.kind === 'status') return 'changed the state';
+  if (entry.kind === 'progress') return 'told the reporter of progress on the case';
   if (entry.kind === 'note') return entry.detail?.reopenReason ? 'noted why it was reopened' : 'wrote a note';
   return entry.authorKind === 'reporter' ? 'wrote' : 'wrote to the reporter';
 }

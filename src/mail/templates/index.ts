@@ -1,5 +1,7 @@
 import type { Email } from '../emails.js';
 import { renderAccountSetup } from './account-setup.email.js';
+import { renderCaseInvitation } from './case-invitation.email.js';
+import { renderCaseProgress } from './case-progress.email.js';
 import { renderCaseReminder } from './case-reminder.email.js';
 import type { RenderedEmail, TemplateContext } from './email-layout.js';
 import { renderReportReceived } from './report-received.email.js';
@@ -22,6 +24,10 @@ export function renderEmail(email: Email, ctx: TemplateContext): RenderedEmail {
       return renderTeamReporterReplied(email);
     case 'account-setup':
       return renderAccountSetup(email, ctx);
+    case 'case-invitation':
+      return renderCaseInvitation(email);
+    case 'case-progress':
+      return renderCaseProgress(email);
     case 'case-reminder':
       return renderCaseReminder(email);
   }

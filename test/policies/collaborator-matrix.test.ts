@@ -1,0 +1,516 @@
+import crypto from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trx } from '../../src/db/types.js';
+import { noOrigin } from '../../src/domain/audit/audit.js';
+import type { Case } from '../../src/domain/cases/cases.js';
+import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
+import { uploadPatch } from '../../src/domain/cases/patches.service.js';
+import { addBranch } from '../../src/domain/projects/branches.service.js';
+import type { Project } from '../../src/domain/projects/projects.js';
+import * as triage from '../../src/domain/reports/triage.service.js';
+import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
+import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
+import { createSession } from '../../src/domain/users/sessions.service.js';
+import { actorOfUser } from '../../src/domain/users/user-actor.js';
+import type { User } from '../../src/domain/users/users.js';
+import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
+import { createTestContext, type TestContext } from '../support/app.js';
+import { engines } from '../support/databases.js';
+import { absorbCookies, cookieHeader, csrfFrom, makeProject, makeUser } from '../support/factories.js';
+import { errorCode } from '../support/intake.js';
+import { makeReport } from '../support/report-factory.js';
+
+// An external collaborator invited to case A sees case A and nothing else of the project. Every
+// route under /p/:slug/ and /api/v1/projects/:slug/ is sent as that collaborator, with case A's
+// number and real ids of the project, and must be refused unless the table below says otherwise.
+// The table is written by hand from policy.ts (case.read and case.patch.upload admit a case's
+// collaborators; nothing else does); a route the app registers under those prefixes without a row
+// here fails the first test, so a new route cannot quietly open the project to collaborators.
+
+/**
+ * case-read: a read of the case in the URL ('case.read' with its caseId): case A answers, case B of
+ * the same project and a case of another project are 404.
+ * patch-upload: 'case.patch.upload' on the case in the URL: the collaborator gets past authorization
+ * on case A (the request may still be refused as malformed), and 404 on case B.
+ * public: open to anyone, signed in or not (the intake form, the project's public key); covered by
+ * the route matrix; here only checked to show no embargoed text.
+ * refused: 403 or 404, and nothing in the database changes.
+ */
+type Kind = 'case-read' | 'patch-upload' | 'public' | 'refused';
+
+interface Entry {
+  kind: Kind;
+  /** A body that passes the route's schema, so that the answer is the policy's, not a 400. */
+  body?: Record<string, unknown> | ((w: World) => Record<string, unknown>);
+  /** Values of the route's parameters other than slug and number, when the defaults (World.ids) do not fit. */
+  params?: (w: World) => Record<string, string>;
+  /** case-read: text the answer for case A shows, proving it is the case's (its title unless given). */
+  shows?: (w: World) => string;
+}
+
+const CRITICAL_31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+const PACKAGE = { ecosystem: 'npm', name: 'left-pad' };
+const PATCH_FILENAME = 'collaborator-matrix-fix.diff';
+const PATCH_MARKER = 'MATRIX-FIX-MARKER';
+const DIFF = [
+  '--- a/src/parser.c',
+  '+++ b/src/parser.c',
+  '@@ -1,3 +1,3 @@',
+  ' int parse(void) {',
+  '-  return 1;',
+  `+  return 0; /* ${PATCH_MARKER} */`,
+  ' }',
+  '',
+].join('\n');
+/** A patch for the branch kept for uploads (so the patch the reads look at stays the latest). */
+const patchUpload = (w: World) => ({ branchId: w.ids.uploadBranch, filename: 'upload.diff', content: DIFF });
+
+const TABLE: Record<string, Entry> = {
+  // The case itself: the page, and the same over JSON.
+  'GET /p/:slug/cases/:number': { kind: 'case-read' },
+  'GET /api/v1/projects/:slug/cases/:number': { kind: 'case-read' },
+  'GET /api/v1/projects/:slug/cases/:number/history': { kind: 'case-read', shows: () => 'collaborator.invited' },
+  // Its affected versions, and its patches: what a collaborator works on.
+  'GET /api/v1/projects/:slug/cases/:number/affected': { kind: 'case-read', shows: (w) => w.branchName },
+  'GET /p/:slug/cases/:number/patches/:id': {
+    kind: 'case-read',
+    params: (w) => ({ id: w.ids.patch }),
+    shows: () => PATCH_FILENAME,
+  },
+  'GET /p/:slug/cases/:number/patches/:id/raw': {
+    kind: 'case-read',
+    params: (w) => ({ id: w.ids.patch }),
+    shows: () => PATCH_MARKER,
+  },
+  'GET /api/v1/projects/:slug/cases/:number/patches': { kind: 'case-read', shows: () => PATCH_FILENAME },
+  'GET /api/v1/projects/:slug/cases/:number/patches/:id': {
+    kind: 'case-read',
+    params: (w) => ({ id: w.ids.patch }),
+    shows: () => PATCH_FILENAME,
+  },
+  // Uploading a patch (case.patch.upload).
+  'POST /p/:slug/cases/:number/patches': { kind: 'patch-upload', body: (w) => patchUpload(w) },
+  'POST /api/v1/projects/:slug/cases/:number/patches': { kind: 'patch-upload', body: (w) => patchUpload(w) },
+
+  // Public.
+  'GET /p/:slug/report': { kind: 'public' },
+  'POST /p/:slug/report': { kind: 'public' },
+  'GET /p/:slug/pgp-key.asc': { kind: 'public' },
+  'POST /api/v1/projects/:slug/reports': { kind: 'public' },
+
+  // Changes to the case: the team's.
+  'POST /p/:slug/cases/:number/cvss': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/ssvc': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/exploitation': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/cwes/add': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/cwes/remove': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/transition': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/collaborators': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/collaborators/:id/revoke': { kind: 'refused', params: (w) => ({ id: w.ids.grant }) },
+  'PATCH /api/v1/projects/:slug/cases/:number/severity': {
+    kind: 'refused',
+    body: { reason: 'Remote code execution.', cvssV31: CRITICAL_31 },
+  },
+  'POST /api/v1/projects/:slug/cases/:number/cwes': { kind: 'refused', body: { cwe: 'CWE-787' } },
+  'DELETE /api/v1/projects/:slug/cases/:number/cwes/:cwe': { kind: 'refused', params: () => ({ cwe: '79' }) },
+  'POST /api/v1/projects/:slug/cases/:number/transitions': { kind: 'refused', body: { action: 'start_fix' } },
+  // Collaborators do not see or manage each other.
+  'GET /api/v1/projects/:slug/cases/:number/collaborators': { kind: 'refused' },
+  'POST /api/v1/projects/:slug/cases/:number/collaborators': {
+    kind: 'refused',
+    body: { email: 'friend-of-collaborator@example.net' },
+  },
+  'DELETE /api/v1/projects/:slug/cases/:number/collaborators/:id': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.grant }),
+  },
+  // Reviewing patches, the Fix Team and the affected versions: the team's.
+  'POST /p/:slug/cases/:number/patches/:id/review': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.patch }),
+    body: { verdict: 'approve' },
+  },
+  'POST /api/v1/projects/:slug/cases/:number/patches/:id/reviews': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.patch }),
+    body: { verdict: 'approve' },
+  },
+  'POST /p/:slug/cases/:number/team/lead': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
+  'POST /p/:slug/cases/:number/team/members/add': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
+  'POST /p/:slug/cases/:number/team/members/remove': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
+  // Who is on the Fix Team is read with 'case.read' on the project alone: members only, for now.
+  'GET /api/v1/projects/:slug/cases/:number/team': { kind: 'case-read', shows: () => '"members"' },
+  'PUT /api/v1/projects/:slug/cases/:number/team/lead': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
+  'POST /api/v1/projects/:slug/cases/:number/team/members': {
+    kind: 'refused',
+    body: (w) => ({ userId: w.ids.userId }),
+  },
+  'DELETE /api/v1/projects/:slug/cases/:number/team/members/:userId': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/affected/branches/:branchId': { kind: 'refused', body: { status: 'affected' } },
+  'POST /p/:slug/cases/:number/affected/packages': { kind: 'refused', body: PACKAGE },
+  'POST /p/:slug/cases/:number/affected/packages/:id/remove': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/affected/packages/:id/ranges': { kind: 'refused', body: { introduced: '0' } },
+  'POST /p/:slug/cases/:number/affected/ranges/:id/remove': { kind: 'refused' },
+  'PUT /api/v1/projects/:slug/cases/:number/affected/branches/:branchId': {
+    kind: 'refused',
+    body: { status: 'affected' },
+  },
+  'POST /api/v1/projects/:slug/cases/:number/affected/packages': { kind: 'refused', body: PACKAGE },
+  'DELETE /api/v1/projects/:slug/cases/:number/affected/packages/:id': { kind: 'refused' },
+  'POST /api/v1/projects/:slug/cases/:number/affected/packages/:id/ranges': {
+    kind: 'refused',
+    body: { introduced: '0' },
+  },
+  'DELETE /api/v1/projects/:slug/cases/:number/affected/ranges/:id': { kind: 'refused' },
+
+  // The project's reports, mail and inbox: the report case A came from included.
+  'GET /p/:slug/inbox': { kind: 'refused' },
+  'GET /p/:slug/mail': { kind: 'refused' },
+  'GET /p/:slug/audit': { kind: 'refused' },
+  'GET /p/:slug/reports/:id': { kind: 'refused' },
+  'GET /p/:slug/reports/:id/attachments/:attachmentId': { kind: 'refused' },
+  ...Object.fromEntries(
+    ['acknowledge', 'request-info', 'resume', 'accept', 'close', 'reopen', 'message', 'note'].map((action) => [
+      `POST /p/:slug/reports/:id/${action}`,
+      { kind: 'refused', body: { message: 'Hello.', body: 'Note.', reason: 'informative' } } satisfies Entry,
+    ]),
+  ),
+  'GET /p/:slug/mail/inbound': { kind: 'refused' },
+  'GET /p/:slug/mail/inbound/:id/raw': { kind: 'refused' },
+  'POST /p/:slug/mail/inbound/:id/reprocess': { kind: 'refused' },
+
+  // Settings.
+  'GET /p/:slug/settings': { kind: 'refused' },
+  'POST /p/:slug/settings': { kind: 'refused', body: { name: 'Taken over', ackTargetHours: '48' } },
+  'GET /p/:slug/settings/branches': { kind: 'refused' },
+  'POST /p/:slug/settings/branches': { kind: 'refused', body: { name: '9.x', endOfSupport: '' } },
+  'POST /p/:slug/settings/branches/:id': { kind: 'refused', params: (w) => ({ id: w.ids.branch }) },
+  'POST /p/:slug/settings/branches/:id/remove': { kind: 'refused', params: (w) => ({ id: w.ids.branch }) },
+  'GET /p/:slug/settings/members': { kind: 'refused' },
+  'POST /p/:slug/settings/members': { kind: 'refused', body: { email: 'x@example.net', role: 'admin' } },
+  'POST /p/:slug/settings/members/:userId/role': { kind: 'refused', body: { role: 'security' } },
+  'POST /p/:slug/settings/members/:userId/remove': { kind: 'refused' },
+  'GET /p/:slug/settings/imap': { kind: 'refused' },
+  'POST /p/:slug/settings/imap': { kind: 'refused' },
+  'POST /p/:slug/settings/imap/:id': { kind: 'refused' },
+  'POST /p/:slug/settings/imap/:id/enabled': { kind: 'refused' },
+  'POST /p/:slug/settings/imap/:id/remove': { kind: 'refused' },
+  'POST /p/:slug/settings/imap/:id/poll': { kind: 'refused' },
+  'GET /p/:slug/settings/pgp': { kind: 'refused' },
+  'POST /p/:slug/settings/pgp': { kind: 'refused' },
+  'POST /p/:slug/settings/pgp/generate': { kind: 'refused' },
+  'POST /p/:slug/settings/pgp/remove': { kind: 'refused' },
+  'GET /p/:slug/settings/mail': { kind: 'refused' },
+  'POST /p/:slug/settings/mail': { kind: 'refused', body: { address: 'taken@intake.example.org' } },
+  'POST /p/:slug/settings/mail/:id/remove': { kind: 'refused' },
+  'GET /p/:slug/settings/severity': { kind: 'refused' },
+  'POST /p/:slug/settings/severity': { kind: 'refused' },
+  'POST /p/:slug/settings/severity/reset': { kind: 'refused' },
+  'GET /api/v1/projects/:slug/severity-policy': { kind: 'refused' },
+  'PUT /api/v1/projects/:slug/severity-policy': { kind: 'refused', body: { ...defaultSeverityPolicy } },
+};
+
+const PREFIXES = ['/p/:slug/', '/api/v1/projects/:slug/'];
+const unique = () => crypto.randomBytes(4).toString('hex');
+
+/** The project, its cases and ids every request is built from. */
+interface World {
+  project: Project;
+  other: Project;
+  caseA: Case;
+  caseB: Case;
+  caseOther: Case;
+  /** Default values of route parameters: real ids of the project, case A's own where there is one. */
+  ids: {
+    id: string;
+    attachmentId: string;
+    userId: string;
+    cwe: string;
+    grant: string;
+    branch: string;
+    branchId: string;
+    uploadBranch: string;
+    patch: string;
+  };
+  branchName: string;
+  /** Text the collaborator may never see: case B's title, case A's report and note, the other project's case. */
+  secrets: string[];
+  /** Shown on case A's page and API: proof that an allowed answer is not vacuous. */
+  caseATitle: string;
+}
+
+describe.each(engines())('a collaborator of one case, on every project route, on %s', (engine) => {
+  let ctx: TestContext;
+  let world: World;
+  let collaborator: User;
+  const agent = { jar: {} as Record<string, string>, csrf: '', bearer: '' };
+  const tx = <T>(fn: (trx: Trx) => Promise<T>): Promise<T> => ctx.deps.db.transaction().execute(fn);
+  const system = { actor: { kind: 'system', label: 'collaborator-matrix' } as const, origin: noOrigin };
+
+  async function acceptedCase(project: Project, title: string, description: string): Promise<Case> {
+    const { report } = await makeReport(ctx, project, { title, description });
+    const accepted = await tx((trx) =>
+      triage.accept(trx, ctx.deps, { ...system, projectId: project.id, reportId: report.id }),
+    );
+    return accepted.case;
+  }
+
+  /** Row counts and the changeable columns of what a refused request could touch: it must stay the same. */
+  async function fingerprint(): Promise<string> {
+    const { db } = ctx.deps;
+    const tables = [
+      'users',
+      'memberships',
+      'reports',
+      'report_entries',
+      'cases',
+      'case_history',
+      'case_severity',
+      'case_cwes',
+      'case_collaborators',
+      'release_branches',
+      'intake_addresses',
+      'imap_accounts',
+      'project_pgp_keys',
+      'severity_policies',
+      'outbound_emails',
+      'case_team',
+      'case_branches',
+      'case_packages',
+      'package_ranges',
+      'patches',
+      'patch_reviews',
+    ] as const;
+    const counts: Record<string, number> = {};
+    for (const table of tables) {
+      const row = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow();
+      counts[table] = Number(row.n);
+    }
+    const projects = await db.selectFrom('projects').select(['id', 'name', 'updated_at']).orderBy('id').execute();
+    const cases = await db
+      .selectFrom('cases')
+      .select(['id', 'state', 'fix_lead_id', 'updated_at'])
+      .orderBy('id')
+      .execute();
+    const reports = await db.selectFrom('reports').select(['id', 'status']).orderBy('id').execute();
+    const grants = await db.selectFrom('case_collaborators').select(['id', 'revoked_at']).orderBy('id').execute();
+    const branches = await db.selectFrom('release_branches').select(['id', 'end_of_support']).orderBy('id').execute();
+    return JSON.stringify({ counts, projects, cases, reports, grants, branches });
+  }
+
+  beforeAll(async () => {
+    ctx = await createTestContext(engine);
+    const { db } = ctx.deps;
+    const project = await makeProject(db, ctx.clock, { name: 'Matrix Project' });
+    const other = await makeProject(db, ctx.clock, { name: 'Other Matrix Project' });
+    const admin = await makeUser(db, ctx.clock, { project, role: 'admin' });
+    const caseATitle = `Case A visible ${unique()}`;
+    const secrets = {
+      reportA: `SECRET-REPORT-A-${unique()}`,
+      noteA: `SECRET-NOTE-A-${unique()}`,
+      caseB: `SECRET-CASE-B-${unique()}`,
+      caseOther: `SECRET-OTHER-${unique()}`,
+    };
+    const caseA = await acceptedCase(project, caseATitle, `Details ${secrets.reportA}`);
+    const caseB = await acceptedCase(project, secrets.caseB, `Details ${secrets.caseB}`);
+    const caseOther = await acceptedCase(other, secrets.caseOther, `Details ${secrets.caseOther}`);
+    const file = { filename: 'poc.txt', contentType: 'text/plain', content: Buffer.from('proof') };
+    // A report of the project with an attachment and a team note, which the collaborator must not reach.
+    const { report } = await makeReport(ctx, project, {
+      title: 'Open report',
+      description: secrets.reportA,
+      attachments: [file],
+    });
+    await tx((trx) =>
+      triage.addNote(trx, ctx.deps, { ...system, projectId: project.id, reportId: report.id, body: secrets.noteA }),
+    );
+    const attachment = await db
+      .selectFrom('attachments')
+      .select('id')
+      .where('report_id', '=', report.id)
+      .executeTakeFirstOrThrow();
+    const branchName = `matrix-${unique()}.x`;
+    const branch = await tx((trx) =>
+      addBranch(trx, ctx.clock, { by: system, projectId: project.id, name: branchName, endOfSupport: null }),
+    );
+    const uploadBranch = await tx((trx) =>
+      addBranch(trx, ctx.clock, { by: system, projectId: project.id, name: 'uploads.x', endOfSupport: null }),
+    );
+    const patch = await tx((trx) =>
+      uploadPatch(trx, ctx.deps, {
+        ...system,
+        theCase: caseA,
+        branchId: branch.id,
+        filename: PATCH_FILENAME,
+        content: DIFF,
+      }),
+    );
+
+    collaborator = await makeUser(db, ctx.clock, { name: 'Outside Maintainer' });
+    const { collaborator: grant } = await tx((trx) =>
+      inviteCollaborator(trx, ctx.deps, { ...system, theCase: caseA, email: collaborator.email }),
+    );
+    world = {
+      project,
+      other,
+      caseA,
+      caseB,
+      caseOther,
+      ids: {
+        id: report.id,
+        attachmentId: attachment.id,
+        userId: admin.id,
+        cwe: '79',
+        grant: grant.id,
+        branch: branch.id,
+        branchId: branch.id,
+        uploadBranch: uploadBranch.id,
+        patch: patch.id,
+      },
+      branchName,
+      secrets: Object.values(secrets),
+      caseATitle,
+    };
+
+    agent.jar[SESSION_COOKIE] = await tx((trx) =>
+      createSession(trx, ctx.clock, { userId: collaborator.id, days: 1, origin: noOrigin }),
+    );
+    const page = await ctx.app.inject({
+      method: 'GET',
+      url: '/projects',
+      headers: { cookie: cookieHeader(agent.jar) },
+    });
+    absorbCookies(agent.jar, page.headers['set-cookie']);
+    agent.csrf = csrfFrom(page.body);
+    agent.bearer = (
+      await tx((trx) =>
+        createApiToken(trx, ctx.deps, {
+          actor: actorOfUser(collaborator),
+          origin: noOrigin,
+          name: 'matrix',
+          expiresInDays: 30,
+        }),
+      )
+    ).token;
+  });
+  afterAll(() => ctx.close());
+
+  const projectRoutes = () =>
+    ctx.app.routeList
+      .filter((r) => r.method !== 'HEAD' && PREFIXES.some((p) => r.url.startsWith(p)))
+      .map((r) => `${r.method} ${r.url}`);
+
+  it('classifies every route under /p/:slug/ and /api/v1/projects/:slug/, and no route that does not exist', () => {
+    const registered = new Set(projectRoutes());
+    expect(
+      [...registered].filter((r) => !(r in TABLE)),
+      'routes missing from the table',
+    ).toEqual([]);
+    expect(
+      Object.keys(TABLE).filter((r) => !registered.has(r)),
+      'rows for no route',
+    ).toEqual([]);
+  });
+
+  /** The route's URL for `theCase` of `project`, with the table's or the world's ids. */
+  function urlOf(route: string, project: Project, theCase: Case): { method: string; url: string } {
+    const [method = 'GET', pattern = ''] = route.split(' ');
+    const values: Record<string, string> = {
+      ...world.ids,
+      ...TABLE[route]?.params?.(world),
+      slug: project.slug,
+      number: String(theCase.number),
+    };
+    const url = pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`${route}: no value for :${name}; give one in the table`);
+      return encodeURIComponent(value);
+    });
+    return { method, url };
+  }
+
+  async function send(route: string, target: { method: string; url: string }): Promise<LightMyRequestResponse> {
+    const given = TABLE[route]?.body ?? {};
+    const body = typeof given === 'function' ? given(world) : given;
+    const method = target.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    if (target.url.startsWith('/api/')) {
+      // The session cookie goes too: the API must act on the bearer token alone.
+      const headers = {
+        cookie: cookieHeader(agent.jar),
+        accept: 'application/json',
+        authorization: `Bearer ${agent.bearer}`,
+      };
+      return method === 'GET' || method === 'DELETE'
+        ? ctx.app.inject({ method, url: target.url, headers })
+        : ctx.app.inject({
+            method,
+            url: target.url,
+            headers: { ...headers, 'content-type': 'application/json' },
+            payload: JSON.stringify(body),
+          });
+    }
+    const headers = { cookie: cookieHeader(agent.jar), accept: 'text/html' };
+    if (method === 'GET') return ctx.app.inject({ method, url: target.url, headers });
+    const form = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, String(v)]));
+    return ctx.app.inject({
+      method,
+      url: target.url,
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: agent.csrf, ...form }).toString(),
+    });
+  }
+
+  const expectNoSecrets = (res: LightMyRequestResponse, what: string) => {
+    for (const secret of world.secrets) expect(res.body, `${what} shows ${secret}`).not.toContain(secret);
+  };
+  /** Refused by the policy: 404, or 403 FORBIDDEN (never a CSRF refusal, which would prove nothing). */
+  const expectRefused = (res: LightMyRequestResponse, what: string) => {
+    const code = errorCode(res);
+    const refused = res.statusCode === 404 || (res.statusCode === 403 && code === 'FORBIDDEN');
+    expect(refused, `${what}: ${res.statusCode} ${code ?? ''} ${res.headers.location ?? ''}`).toBe(true);
+  };
+
+  for (const [route, entry] of Object.entries(TABLE)) {
+    it(`${route} -> ${entry.kind}`, async () => {
+      const before = await fingerprint();
+      const own = urlOf(route, world.project, world.caseA);
+      const res = await send(route, own);
+      const what = `${own.method} ${own.url}`;
+      expectNoSecrets(res, what);
+      switch (entry.kind) {
+        case 'case-read': {
+          expect(res.statusCode, what).toBe(200);
+          expect(res.body).toContain(entry.shows?.(world) ?? world.caseATitle);
+          for (const [project, theCase] of [
+            [world.project, world.caseB],
+            [world.other, world.caseOther],
+          ] as const) {
+            const elsewhere = urlOf(route, project, theCase);
+            const refused = await send(route, elsewhere);
+            expect(refused.statusCode, `${elsewhere.method} ${elsewhere.url}`).toBe(404);
+            expectNoSecrets(refused, elsewhere.url);
+          }
+          break;
+        }
+        case 'patch-upload': {
+          // Stored: 201 over JSON, 303 back to the case from the form (never to the sign-in page).
+          const stored =
+            res.statusCode === 201 || (res.statusCode === 303 && !/^\/login/.test(String(res.headers.location)));
+          expect(stored, `${what}: ${res.statusCode} ${errorCode(res) ?? ''}`).toBe(true);
+          expectRefused(await send(route, urlOf(route, world.project, world.caseB)), `${route} on case B`);
+          break;
+        }
+        case 'public':
+          break;
+        case 'refused':
+          expectRefused(res, what);
+          expect(await fingerprint(), `${what} changed something`).toBe(before);
+          break;
+      }
+    });
+  }
+});
