@@ -6,7 +6,7 @@ import { transitionCase } from '../../src/domain/cases/case-transitions.service.
 import type { Case } from '../../src/domain/cases/cases.js';
 import { setBranchStatus } from '../../src/domain/cases/affected.service.js';
 import { reviewPatch, uploadPatch } from '../../src/domain/cases/patches.service.js';
-import { addBranch } from '../../src/domain/projects/branches.service.js';
+import { addBranch, removeBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import { updateCaseSeverity } from '../../src/domain/severity/case-severity.service.js';
 import { DomainError } from '../../src/errors.js';
@@ -85,6 +85,9 @@ describe.each(engines())('moving a case through its lifecycle on %s', (engine) =
     expect(entries).toEqual([
       { kind: 'progress', visibility: 'public', body: expect.stringContaining('The fix is ready') },
     ]);
+    // Reopened and ready again: the reporter is not told a second time.
+    await move(theCase, 'reopen_fix', 'A regression in the patch.');
+    await move(theCase, 'fix_ready');
     const mail = await ctx.deps.db
       .selectFrom('outbound_emails')
       .select(['to_address', 'subject', 'text_body'])
@@ -175,5 +178,28 @@ describe.each(engines())('moving a case through its lifecycle on %s', (engine) =
       setBranchStatus(trx, ctx.deps, { actor, origin: noOrigin, theCase, branchId: old.id, status: 'not_affected' }),
     );
     expect(await stateOf(theCase)).toBe('fix_ready');
+    // A new patch for a branch of a ready fix needs review: the fix is not ready any more.
+    await tx((trx) =>
+      uploadPatch(trx, ctx.deps, {
+        ...by,
+        theCase,
+        branchId: main.id,
+        filename: 'fix-v2.diff',
+        content: '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-old\n+newer\n',
+      }),
+    );
+    expect(await stateOf(theCase)).toBe('fix_in_progress');
+    const reopened = await ctx.deps.db
+      .selectFrom('case_history')
+      .select('reason')
+      .where('case_id', '=', theCase.id)
+      .where('change', '=', 'state')
+      .execute();
+    expect(reopened.map((r) => r.reason)).toContain(`A new patch for ${main.name} was uploaded and needs review.`);
+    // The branch holds the case's fix work: removing it is refused (it would delete the patches).
+    const removal = await codeOf(
+      tx((trx) => removeBranch(trx, ctx.clock, { by, projectId: project.id, branchId: main.id })),
+    );
+    expect(removal).toBe('CONFLICT');
   });
 });

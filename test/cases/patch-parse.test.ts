@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_PATCH_BYTES, parsePatch, patchFileText } from '../../src/domain/cases/patch-parse.js';
+import { limitShownLines, MAX_PATCH_BYTES, parsePatch, patchFileText } from '../../src/domain/cases/patch-parse.js';
 import { DomainError } from '../../src/errors.js';
 
 // Fixtures: series-rename-binary.patch is real `git format-patch -M --stdout HEAD~2` output (git 2.39)
@@ -182,6 +182,35 @@ describe('parsePatch: unified diffs', () => {
     const diff = ['--- a/list.md', '+++ b/list.md', '@@ -1,2 +1,1 @@', ' item', '-- ', ''].join('\n');
     const lines = parsePatch(diff).parts[0]?.files[0]?.hunks[0]?.lines ?? [];
     expect(lines.map(lineText)).toEqual([' item', '-- ']);
+  });
+});
+
+describe('parsePatch on binary-file lines', () => {
+  it('splits "Binary files" lines on the right " and ", even in names holding it', () => {
+    const diff = 'Binary files a/cats and dogs.png and b/cats and dogs.png differ\n';
+    const parsed = parsePatch(diff);
+    expect(parsed.parts[0]?.files[0]).toMatchObject({ binary: true });
+    expect(JSON.stringify(parsed.parts[0]?.files[0])).toContain('cats and dogs.png');
+  });
+
+  it('reads a megabyte-long "Binary files" line in linear time (a backtracking pattern took minutes)', () => {
+    const line = `Binary files ${' and '.repeat(200_000)}x differ`;
+    const diff = `${line}\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n`;
+    expect(parsePatch(diff).parts[0]?.files.length).toBeGreaterThan(0);
+  });
+});
+
+describe('limitShownLines', () => {
+  it('keeps the first lines of a long patch and says it cut it', () => {
+    const body = Array.from({ length: 30 }, (_, i) => `+line ${i}`).join('\n');
+    const diff = `--- a/x.c\n+++ b/x.c\n@@ -0,0 +1,30 @@\n${body}\n--- a/y.c\n+++ b/y.c\n@@ -1 +1 @@\n-a\n+b\n`;
+    const parsed = parsePatch(diff);
+    const cut = limitShownLines(parsed, 10);
+    expect(cut.truncated).toBe(true);
+    const files = cut.parsed.parts[0]?.files ?? [];
+    expect(files[0]?.hunks[0]?.lines).toHaveLength(10);
+    expect(files[1]?.hunks).toEqual([]);
+    expect(limitShownLines(parsed, 100)).toEqual({ parsed, truncated: false });
   });
 });
 

@@ -32,6 +32,12 @@ const purl = (type: string, name: string, more: Partial<Purl> = {}): Purl => ({
 });
 
 describe('parsePurl', () => {
+  it('keeps a qualifier named __proto__ as a plain key', () => {
+    const parsed = parsePurl('pkg:npm/left-pad?__proto__=x&arch=amd64');
+    expect(Object.keys(parsed.qualifiers).sort()).toEqual(['__proto__', 'arch']);
+    expect(parsed.qualifiers['__proto__']).toBe('x');
+  });
+
   // Cases from package-url/purl-spec test-suite-data.json and tests/spec/specification-test.json.
   it.each([
     [

@@ -5,7 +5,7 @@ import { queueEmail } from '../../mail/outbox.js';
 import { getProjectById } from '../projects/projects.service.js';
 import { insertEntry } from '../reports/reports.repository.js';
 import { genericStatusUrl } from '../reports/triage-notify.js';
-import { reportersOfCase } from './cases.repository.js';
+import { milestoneTold, reportersOfCase } from './cases.repository.js';
 
 /** The milestones a reporter is told of, automatically, for the case their report became. */
 export const CASE_MILESTONES = ['fix-team-formed', 'fix-ready', 'scheduled', 'published'] as const;
@@ -17,7 +17,7 @@ export function milestoneWords(milestone: CaseMilestone, releaseAt: string | nul
     case 'fix-team-formed':
       return 'A Fix Team has formed and is working on a fix for the vulnerability you reported.';
     case 'fix-ready':
-      return 'The fix is ready: a patch for every affected supported version has been reviewed.';
+      return 'The fix is ready. Its release will be coordinated; we will tell you when it is scheduled.';
     case 'scheduled':
       return releaseAt
         ? `The release of the fix is scheduled for ${releaseAt.slice(0, 16).replace('T', ' ')} UTC. Please keep the details private until then.`
@@ -39,6 +39,8 @@ export async function notifyCaseProgress(
   const at = iso(deps.clock.now());
   const body = milestoneWords(input.milestone, input.releaseAt ?? null);
   for (const report of await reportersOfCase(trx, input.caseId)) {
+    // Each milestone is told once: a fix reopened and made ready again does not mail the reporter twice.
+    if (await milestoneTold(trx, report.id, input.milestone)) continue;
     await insertEntry(trx, {
       reportId: report.id,
       kind: 'progress',

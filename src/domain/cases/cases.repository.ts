@@ -95,3 +95,15 @@ export async function updateCaseState(
     .where('id', '=', caseId)
     .execute();
 }
+
+/** Whether the report's reporter was already told of this milestone (a 'progress' entry). */
+export async function milestoneTold(db: DbOrTrx, reportId: string, milestone: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('report_entries')
+    .select('id')
+    .where('report_id', '=', reportId)
+    .where('kind', '=', 'progress')
+    .where('detail', '=', JSON.stringify({ milestone }))
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -107,3 +107,24 @@ export async function requireCase(db: DbOrTrx, projectId: string, number: number
   if (!row) throw new DomainError('NOT_FOUND', 'No case with this number in this project.');
   return toCase(row);
 }
+
+/**
+ * Records a read of a case's content: for answers that show it without an audited lookup (a change
+ * that changed nothing still answers with the case's data).
+ */
+export async function auditCaseRead(
+  db: DbOrTrx,
+  deps: Pick<Deps, 'clock'>,
+  by: { actor: Actor; origin: RequestOrigin },
+  theCase: Pick<Case, 'id' | 'projectId' | 'number'>,
+): Promise<void> {
+  await recordAudit(db, deps.clock, {
+    actor: by.actor,
+    origin: by.origin,
+    projectId: theCase.projectId,
+    action: 'case.viewed',
+    subjectType: 'case',
+    subjectId: theCase.id,
+    detail: { number: theCase.number },
+  });
+}

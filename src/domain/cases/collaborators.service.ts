@@ -175,7 +175,9 @@ export async function inviteCollaborator(
     actor_label: actorLabel(input.actor),
     change: 'collaborator.invited',
     previous: null,
-    value: JSON.stringify({ name: user.name, email: user.email }),
+    // A person as { id, name }: the history is read by every reader of the case, collaborators from
+    // other organisations included, so it carries no email address.
+    value: JSON.stringify({ id: user.id, name: user.name }),
     reason: null,
   });
   await recordAudit(trx, deps.clock, {
@@ -218,7 +220,7 @@ export async function revokeCollaborator(
     actor_user_id: by,
     actor_label: actorLabel(input.actor),
     change: 'collaborator.revoked',
-    previous: JSON.stringify({ name: grant.name, email: grant.email }),
+    previous: JSON.stringify({ id: grant.user_id, name: grant.name }),
     value: null,
     reason: null,
   });

@@ -143,10 +143,10 @@ export async function setFixLead(trx: Trx, deps: TeamDeps, input: SetFixLeadInpu
   }
   const proposed = input.userId === 'proposed';
   let userId = input.userId;
+  // The project lock before the case lock (the order accepting a report takes them in), on both
+  // paths: a proposal and a hand-picked lead in the same project then see each other's choice.
+  await lockProjectForLeads(trx, input.theCase.projectId);
   if (proposed) {
-    // The project lock before the case lock (the order accepting a report takes them in): two
-    // proposals in one project then see each other's choice.
-    await lockProjectForLeads(trx, input.theCase.projectId);
     const choice = await proposeFixLead(trx, input.theCase.projectId);
     if (!choice) {
       throw new DomainError('VALIDATION_FAILED', 'Nobody is available: every member is away or disabled.', {

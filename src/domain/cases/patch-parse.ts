@@ -71,6 +71,27 @@ export interface ParsedPatch {
   parts: PatchPart[];
 }
 
+/**
+ * The two paths of a "Binary files A and B differ" line, or null. Split by hand, not by a regular
+ * expression with two greedy groups: that one backtracks quadratically on a long line, and a 2 MB
+ * line would block the server for minutes.
+ */
+function binaryFilesLine(line: string): [string, string] | null {
+  const head = 'Binary files ';
+  const tail = ' differ';
+  if (!line.startsWith(head) || !line.endsWith(tail) || line.length < head.length + tail.length) return null;
+  const middle = line.slice(head.length, line.length - tail.length);
+  // "a/P and b/P": the split that makes both sides the same path, even when P holds " and ".
+  const half = (middle.length - ' and '.length) / 2;
+  if (Number.isInteger(half) && middle.slice(half, half + 5) === ' and ') {
+    const [left, right] = [middle.slice(0, half), middle.slice(half + 5)];
+    if (left.slice(2) === right.slice(2)) return [left, right];
+  }
+  // Otherwise the last " and ", as a greedy first group would have split it.
+  const at = middle.lastIndexOf(' and ');
+  return at < 0 ? null : [middle.slice(0, at), middle.slice(at + ' and '.length)];
+}
+
 /** git's mbox separator: `From <commit> Mon Sep 17 00:00:00 2001` (a fixed date, SHA-1 or SHA-256 ids). */
 const MBOX_FROM = /^From ([0-9a-f]{40}|[0-9a-f]{64}) /;
 const HEADER = /^([A-Za-z][A-Za-z0-9-]*):[ \t]?(.*)$/;
@@ -242,10 +263,10 @@ function parseDiff(lines: readonly string[], from: number, to: number): DiffFile
       i += 2;
       continue;
     }
-    const binary = /^Binary files (.*) and (.*) differ$/.exec(line);
+    const binary = binaryFilesLine(line);
     if (binary) {
       if (!file || !file.git || file.sawPaths || file.hunks.length > 0 || file.binary) {
-        file = newFile(false, headerPath(binary[1] ?? ''), headerPath(binary[2] ?? ''));
+        file = newFile(false, headerPath(binary[0]), headerPath(binary[1]));
         files.push(file);
         if (file.oldPath === null) file.change = 'added';
         else if (file.newPath === null) file.change = 'deleted';
@@ -456,4 +477,36 @@ function decodeWords(value: string): string {
       return String(word); // an unknown charset: show the word as written
     }
   });
+}
+
+/** How many diff lines a page or an API answer shows at most; the raw download has them all. */
+export const MAX_SHOWN_LINES = 5000;
+
+/**
+ * The parsed patch cut to its first `max` diff lines (hunks past the budget are dropped, the hunk that
+ * crosses it is cut), so that showing a 2 MB patch costs no more than showing a large normal one.
+ */
+export function limitShownLines(
+  parsed: ParsedPatch,
+  max = MAX_SHOWN_LINES,
+): { parsed: ParsedPatch; truncated: boolean } {
+  let budget = max;
+  let truncated = false;
+  const parts = parsed.parts.map((part) => ({
+    ...part,
+    files: part.files.map((file) => ({
+      ...file,
+      hunks: file.hunks.flatMap((hunk) => {
+        if (budget <= 0) {
+          truncated = true;
+          return [];
+        }
+        const lines = hunk.lines.slice(0, budget);
+        if (lines.length < hunk.lines.length) truncated = true;
+        budget -= lines.length;
+        return [{ ...hunk, lines }];
+      }),
+    })),
+  }));
+  return { parsed: { kind: parsed.kind, parts }, truncated };
 }

@@ -143,7 +143,11 @@ export interface PatchUpload extends Acting {
  * checking that it holds a diff, and supersedes the branch's previous patch. Neither the history
  * nor the audit log holds the patch's text: only its name and SHA-256.
  */
-export async function uploadPatch(trx: Trx, deps: Pick<Deps, 'clock'>, input: PatchUpload): Promise<PatchSummary> {
+export async function uploadPatch(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: PatchUpload,
+): Promise<PatchSummary> {
   if (!input.branchId.trim()) {
     throw new DomainError('VALIDATION_FAILED', 'Choose the release branch this patch is for.', { field: 'branchId' });
   }
@@ -181,9 +185,35 @@ export async function uploadPatch(trx: Trx, deps: Pick<Deps, 'clock'>, input: Pa
     detail: { number: input.theCase.number, patchId: id, branchId: branch.id, filename, sha256, superseded },
   });
   await caseMoved(trx, deps, { caseId: input.theCase.id, projectId: input.theCase.projectId, at: now });
+  // A fix that was ready (or scheduled) now has an unreviewed patch: it is not ready any more.
+  await reopenFixIfReady(trx, deps, input, branch.id, `A new patch for ${branch.name} was uploaded and needs review.`);
   const row = await findPatchRow(trx, input.theCase.id, id);
   if (!row) throw new DomainError('NOT_FOUND', 'No such patch.');
   return toSummary(row, []);
+}
+
+/**
+ * Moves a fix_ready or scheduled case back to fix_in_progress, in the caller's transaction, when the
+ * branch is one the fix needs (affected and supported): a patch for another branch changes nothing.
+ */
+async function reopenFixIfReady(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: Acting,
+  branchId: string,
+  reason: string,
+): Promise<void> {
+  const row = await findCaseRow(trx, { projectId: input.theCase.projectId, id: input.theCase.id });
+  const state = row?.state as CaseState | undefined;
+  if (state !== 'fix_ready' && state !== 'scheduled') return;
+  const needed = await affectedBranchIdsSupportedOn(trx, {
+    caseId: input.theCase.id,
+    projectId: input.theCase.projectId,
+    today: iso(deps.clock.now()).slice(0, 10),
+  });
+  if (!needed.includes(branchId)) return;
+  const { actor, origin, theCase } = input;
+  await transitionCase(trx, deps, { actor, origin, theCase, action: 'reopen_fix', reason });
 }
 
 export interface PatchReviewInput extends Acting {
@@ -273,6 +303,10 @@ export async function reviewPatch(
     },
   });
   await caseMoved(trx, deps, { caseId: input.theCase.id, projectId: input.theCase.projectId, at: now });
+  if (verdict === 'request_changes' && current === 'approved') {
+    const why = `Changes were requested on the approved patch for ${row.branch_name}.`;
+    await reopenFixIfReady(trx, deps, input, row.branch_id, why);
+  }
   const fixReady = verdict === 'approve' ? await checkFixReady(trx, deps, input) : false;
   const reviews = await reviewRowsOf(trx, [row.id]);
   return { patch: toSummary({ ...row, status }, reviews), fixReady };

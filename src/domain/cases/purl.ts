@@ -50,7 +50,8 @@ function segments(text: string, what: string): string[] {
 }
 
 function parseQualifiers(text: string): Record<string, string> {
-  const qualifiers: Record<string, string> = {};
+  // No prototype: a qualifier named "__proto__" is a key like any other, not a prototype change.
+  const qualifiers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of text.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');

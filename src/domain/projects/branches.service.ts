@@ -7,7 +7,14 @@ import type { AuditInput } from '../audit/audit.service.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import type { ReleaseBranch } from './projects.js';
-import { deleteBranchRow, findBranchRow, insertBranchRow, toBranch, updateBranchRow } from './projects.repository.js';
+import {
+  casesReferencingBranch,
+  deleteBranchRow,
+  findBranchRow,
+  insertBranchRow,
+  toBranch,
+  updateBranchRow,
+} from './projects.repository.js';
 
 type ActedBy = Pick<AuditInput, 'actor' | 'origin'>;
 
@@ -102,6 +109,16 @@ export async function removeBranch(
   options: { by: ActedBy; projectId: string; branchId: string },
 ): Promise<void> {
   const row = await requireBranch(trx, options.projectId, options.branchId);
+  // Cases hold their fix work per branch (status, patches, reviews); removing the branch would
+  // delete it silently. A branch that is no longer maintained gets an end of support instead.
+  const cases = await casesReferencingBranch(trx, row.id);
+  if (cases.length > 0) {
+    throw new DomainError(
+      'CONFLICT',
+      `Case${cases.length === 1 ? '' : 's'} ${cases.map((n) => `#${n}`).join(', ')} record${cases.length === 1 ? 's' : ''} fix work on this branch: set its end of support instead of removing it.`,
+      { field: 'branchId' },
+    );
+  }
   await deleteBranchRow(trx, row.id);
   await audit(trx, clock, options.by, options.projectId, 'branch.removed', toBranch(row));
 }

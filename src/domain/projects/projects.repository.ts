@@ -42,6 +42,34 @@ export async function updateBranchRow(db: DbOrTrx, id: string, endOfSupport: str
   await db.updateTable('release_branches').set({ end_of_support: endOfSupport }).where('id', '=', id).execute();
 }
 
+/** The numbers of the cases that recorded a status or a patch for the branch. */
+export async function casesReferencingBranch(db: DbOrTrx, branchId: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('cases')
+    .select('cases.number')
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('case_branches')
+            .select('case_branches.case_id')
+            .whereRef('case_branches.case_id', '=', 'cases.id')
+            .where('case_branches.branch_id', '=', branchId),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('patches')
+            .select('patches.id')
+            .whereRef('patches.case_id', '=', 'cases.id')
+            .where('patches.branch_id', '=', branchId),
+        ),
+      ]),
+    )
+    .orderBy('cases.number')
+    .execute();
+  return rows.map((r) => Number(r.number));
+}
+
 export async function deleteBranchRow(db: DbOrTrx, id: string): Promise<void> {
   await db.deleteFrom('release_branches').where('id', '=', id).execute();
 }

@@ -21,6 +21,7 @@ import { authorize, can } from '../../policies/policy.js';
 import { requireJson } from './api-input.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
+import { auditCaseRead } from '../../domain/cases/cases.service.js';
 
 // A case's release branches and affected packages over JSON: the same services as the case page.
 
@@ -113,6 +114,8 @@ export function caseAffectedApi(deps: Deps) {
       const theCase = await requireCase(deps.db, project.id, numberOf(request));
       const out = await deps.db.transaction().execute(async (trx) => {
         const result = await run(trx, { actor: request.actor, origin: request.origin, theCase });
+        // A change that changed nothing is audited as what it is: a read of the case's affected versions.
+        if (result === false) await auditCaseRead(trx, deps, request, theCase);
         return { result, affected: await caseAffected(trx, theCase, now()) };
       });
       deps.wakeWorker();

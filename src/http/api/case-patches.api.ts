@@ -16,6 +16,7 @@ import { requirePatchCase } from '../pages/case-patches.js';
 import { requireJson } from './api-input.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
+import { limitShownLines } from '../../domain/cases/patch-parse.js';
 
 // A case's private patches over JSON: the same services as the patch pages. Reading a patch (or the
 // list, whose reviews quote it) is an audited read of embargoed content.
@@ -94,6 +95,9 @@ const PatchDetail = Type.Object({
   parsed: Type.Object({
     kind: literals(['format-patch', 'diff'] as const),
     parts: Type.Array(Part, { description: 'Each commit of a format-patch series; one part for a plain diff.' }),
+  }),
+  truncated: Type.Boolean({
+    description: 'True when `parsed` holds only the first 5000 diff lines; `content` always has the whole patch.',
   }),
 });
 const BranchPatches = Type.Object({
@@ -180,7 +184,7 @@ export function casePatchesApi(deps: Deps) {
       },
       async (request) => {
         const { theCase } = await requirePatchCase(deps.db, request, 'case.read');
-        return tx.execute((trx) =>
+        const patch = await tx.execute((trx) =>
           viewPatch(trx, deps, {
             actor: request.actor,
             origin: request.origin,
@@ -188,6 +192,8 @@ export function casePatchesApi(deps: Deps) {
             patchId: request.params.id,
           }),
         );
+        const shown = limitShownLines(patch.parsed);
+        return { ...patch, parsed: shown.parsed, truncated: shown.truncated };
       },
     );
 

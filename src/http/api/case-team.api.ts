@@ -12,6 +12,7 @@ import { requireJson } from './api-input.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
 import { caseSubject } from '../../domain/cases/collaborators.service.js';
+import { auditCaseRead } from '../../domain/cases/cases.service.js';
 
 // A case's Fix Lead and Fix Team over JSON: the same services as the case page's Fix Team section.
 
@@ -138,6 +139,7 @@ export function caseTeamApi(deps: Deps) {
         const { theCase } = await manageable(request);
         const result = await tx.execute(async (trx) => {
           const changed = await addTeamMember(trx, deps, { ...by(request), theCase, userId: request.body.userId });
+          if (!changed) await auditCaseRead(trx, deps, request, theCase);
           return { changed, team: await caseTeam(trx, theCase.id) };
         });
         deps.wakeWorker();
@@ -164,6 +166,7 @@ export function caseTeamApi(deps: Deps) {
             theCase,
             userId: request.params.userId,
           });
+          if (!changed) await auditCaseRead(trx, deps, request, theCase);
           return { changed, team: await caseTeam(trx, theCase.id) };
         });
         deps.wakeWorker();

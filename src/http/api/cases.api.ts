@@ -2,12 +2,11 @@ import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/typ
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { recordAudit } from '../../domain/audit/audit.service.js';
 import type { Case } from '../../domain/cases/cases.js';
 import { CASE_STATES, MANUAL_CASE_ACTIONS } from '../../domain/cases/case-state.js';
 import { caseSubject } from '../../domain/cases/collaborators.service.js';
 import { transitionCase } from '../../domain/cases/case-transitions.service.js';
-import { getCaseForTeam, requireCase } from '../../domain/cases/cases.service.js';
+import { auditCaseRead, getCaseForTeam, requireCase } from '../../domain/cases/cases.service.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
 import type { CaseSeverity, SeverityChanges } from '../../domain/severity/case-severity.js';
@@ -217,14 +216,7 @@ export function casesApi(deps: Deps) {
 
     /** A change that changed nothing still answers with the case's data: audit it as a read. */
     const auditRead = (request: Pick<FastifyRequest, 'actor' | 'origin'>, theCase: Case) =>
-      recordAudit(deps.db, deps.clock, {
-        actor: request.actor,
-        origin: request.origin,
-        projectId: theCase.projectId,
-        action: 'case.viewed',
-        subjectType: 'case',
-        subjectId: theCase.id,
-      });
+      auditCaseRead(deps.db, deps, request, theCase);
 
     app.get(
       '/api/v1/projects/:slug/cases/:number',

@@ -294,7 +294,7 @@ export function casePatchPages(deps: Deps) {
     await app.register(async (uploads) => {
       await uploads.register(multipart, {
         attachFieldsToBody: true,
-        limits: { fileSize: MAX_PATCH_BYTES, files: 1, fields: 10, fieldSize: 2 * MAX_PATCH_BYTES, parts: 12 },
+        limits: { fileSize: MAX_PATCH_BYTES, files: 1, fields: 5, fieldSize: 2 * MAX_PATCH_BYTES, parts: 6 },
         throwFileSizeLimit: true,
       });
       uploads.post<P>(

@@ -4,6 +4,7 @@ import type { DomainError } from '../../errors.js';
 import { ErrorNotice, invalidIf } from '../pages/forms.js';
 import { CsrfField } from './layout.js';
 import { when } from './time.js';
+import { limitShownLines, MAX_SHOWN_LINES } from '../../domain/cases/patch-parse.js';
 
 // A private patch as reviewers read it: each commit of a series with its subject, author and
 // message, then each file's hunks with old and new line numbers. Every piece of the patch is text
@@ -220,7 +221,8 @@ export interface PatchPageProps {
 
 /** The whole patch page: facts, the rendered diff, reviews and (for reviewers) the review form. */
 export function PatchPage({ projectName, caseUrl, caseNumber, patch, rawUrl, review }: PatchPageProps) {
-  const parts = patch.parsed.parts;
+  const shown = limitShownLines(patch.parsed);
+  const parts = shown.parsed.parts;
   const files = parts.flatMap((p) => p.files);
   return (
     <article class="patch">
@@ -254,6 +256,12 @@ export function PatchPage({ projectName, caseUrl, caseNumber, patch, rawUrl, rev
           <a href={rawUrl}>Download {patch.filename}</a>
         </dd>
       </dl>
+      {shown.truncated ? (
+        <p class="notice">
+          This patch is long: only its first {MAX_SHOWN_LINES} lines are shown. <a href={rawUrl}>Download it</a> to read
+          the rest.
+        </p>
+      ) : null}
       {parts.map((part, i) => (
         <Part key={i} part={part} single={parts.length === 1} />
       ))}
