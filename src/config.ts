@@ -47,6 +47,10 @@ export interface Config {
   };
   sessionDays: number;
   worker: { pollMs: number; concurrency: number };
+  webhooks: {
+    /** Lets webhooks target loopback, private and link-local addresses (tests, or a receiver on the LAN). */
+    allowPrivate: boolean;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -115,5 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: int(env, 'EMBARGO_WORKER_POLL_MS', 1000),
       concurrency: int(env, 'EMBARGO_WORKER_CONCURRENCY', 4),
     },
+    // Off by default: otherwise a project admin could make the server post to its own network.
+    webhooks: { allowPrivate: bool(env, 'EMBARGO_WEBHOOK_ALLOW_PRIVATE', false) },
   };
 }

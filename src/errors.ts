@@ -27,6 +27,8 @@ export const errorCatalogue = {
   SLUG_TAKEN: 'Another project already uses this slug.',
   EMAIL_TAKEN: 'Another account already uses this email address.',
   LAST_ADMIN: 'The last admin (of the instance, or of a project) cannot be removed, demoted or disabled.',
+  EMBARGO_TOO_LONG:
+    "The planned release is later than the project's maximum embargo after the distributor notice allows.",
   INTERNAL: 'Something failed on the server; the details are in its log.',
 } as const;
 

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-mail-intake.js';
 import * as m0003 from './migrations/0003-severity.js';
 import * as m0004 from './migrations/0004-fix-coordination.js';
+import * as m0005 from './migrations/0005-embargo-webhooks.js';
 
 // Listed explicitly rather than read from disk, so the compiled build and the tests see the same set.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-mail-intake': m0002,
   '0003-severity': m0003,
   '0004-fix-coordination': m0004,
+  '0005-embargo-webhooks': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

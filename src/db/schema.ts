@@ -5,6 +5,13 @@
 import type { AuditLogTable } from '../domain/audit/audit.table.js';
 import type { CaseHistoryTable, CasesTable } from '../domain/cases/cases.table.js';
 import type {
+  EmbargoesTable,
+  EmbargoPoliciesTable,
+  EmbargoRevisionsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+} from '../domain/cases/embargo.table.js';
+import type {
   CaseBranchesTable,
   CaseCollaboratorsTable,
   CasePackagesTable,
@@ -66,4 +73,9 @@ export interface DB {
   package_ranges: PackageRangesTable;
   patches: PatchesTable;
   patch_reviews: PatchReviewsTable;
+  embargo_policies: EmbargoPoliciesTable;
+  embargoes: EmbargoesTable;
+  embargo_revisions: EmbargoRevisionsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -2,6 +2,7 @@ import { HOUR_MS } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { processInboundMessage } from '../domain/mail-intake/process-inbound.service.js';
 import { runCaseReminder } from '../domain/severity/case-reminders.js';
+import { deliverWebhook } from '../domain/webhooks/deliver.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -37,6 +38,15 @@ export function jobHandlers(deps: Deps): JobHandlers {
         await runCaseReminder({ ...deps, db: ctx.db, clock: ctx.clock }, payload);
       },
       backoffMs: exponentialBackoff(60_000, HOUR_MS),
+    },
+    'webhook.deliver': {
+      // Idempotent: a delivered delivery is skipped; receivers deduplicate on X-Embargo-Delivery.
+      handle: (payload, ctx) =>
+        deliverWebhook(
+          { ...deps, db: ctx.db, clock: ctx.clock },
+          { deliveryId: payload.deliveryId, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts },
+        ),
+      backoffMs: exponentialBackoff(30_000, HOUR_MS),
     },
   };
 }

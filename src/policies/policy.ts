@@ -28,6 +28,8 @@ export type Action =
   | 'case.affected.edit' // the case on each release branch, affected packages and ranges
   | 'case.patch.upload' // a private patch for a branch
   | 'case.patch.review' // approve or request changes on a patch
+  | 'case.embargo.manage' // propose, activate, revise the case's embargo and its timeline
+  | 'project.webhooks.manage' // the project's signed webhooks (their secrets, their deliveries)
   | 'account.tokens.manage' // one's own personal API tokens
   | 'account.manage' // one's own account: availability (away/back)
   | 'project.severity-policy.read' // the severity policy: members, and those who may change it
@@ -86,6 +88,9 @@ const rules: Record<Action, Rule> = {
   'case.affected.edit': isMember,
   'case.patch.upload': isMemberOrCollaborator,
   'case.patch.review': isMember,
+  'case.embargo.manage': isMember,
+  // Admins only: a webhook sends case events out of Embargo, to a URL of the admin's choosing.
+  'project.webhooks.manage': isProjectAdmin,
   'account.tokens.manage': (a) => a.kind === 'user',
   'account.manage': (a) => a.kind === 'user',
   // Not embargoed content: those who manage the project (and may change the policy) read it too.
@@ -108,7 +113,10 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
   if (actor.kind === 'anonymous') throw new DomainError('AUTH_REQUIRED');
   if (subject.projectId !== null && roleIn(actor, subject.projectId) !== undefined) throw new DomainError('FORBIDDEN');
   const settings =
-    action === 'project.manage' || action === 'project.members.manage' || action === 'project.intake.manage';
+    action === 'project.manage' ||
+    action === 'project.members.manage' ||
+    action === 'project.intake.manage' ||
+    action === 'project.webhooks.manage';
   if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }

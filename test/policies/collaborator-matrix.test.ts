@@ -139,8 +139,23 @@ const TABLE: Record<string, Entry> = {
   'POST /p/:slug/cases/:number/team/lead': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
   'POST /p/:slug/cases/:number/team/members/add': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
   'POST /p/:slug/cases/:number/team/members/remove': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
-  // Who is on the Fix Team is read with 'case.read' on the project alone: members only, for now.
+  // Who is on the Fix Team: part of the case a collaborator works on.
   'GET /api/v1/projects/:slug/cases/:number/team': { kind: 'case-read', shows: () => '"members"' },
+  // The embargo: collaborators read it with the case; planning it is the team's.
+  'GET /api/v1/projects/:slug/cases/:number/embargo': { kind: 'case-read', shows: () => '"policy"' },
+  'PUT /api/v1/projects/:slug/cases/:number/embargo': { kind: 'refused', body: {} },
+  'POST /p/:slug/cases/:number/embargo/propose': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/embargo/activate': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/embargo/revise': {
+    kind: 'refused',
+    body: { releaseAt: '2026-03-12T16:00Z', reason: 'Later.' },
+  },
+  // The project's calendar of embargoes and its webhooks: members and admins only.
+  'GET /p/:slug/embargoes': { kind: 'refused' },
+  'GET /p/:slug/settings/webhooks': { kind: 'refused' },
+  'POST /p/:slug/settings/webhooks': { kind: 'refused', body: { url: 'https://203.0.113.9/hook' } },
+  'POST /p/:slug/settings/webhooks/:id/remove': { kind: 'refused', params: () => ({ id: 'no-such-webhook' }) },
+  'POST /p/:slug/settings/webhooks/:id/test': { kind: 'refused', params: () => ({ id: 'no-such-webhook' }) },
   'PUT /api/v1/projects/:slug/cases/:number/team/lead': { kind: 'refused', body: (w) => ({ userId: w.ids.userId }) },
   'POST /api/v1/projects/:slug/cases/:number/team/members': {
     kind: 'refused',

@@ -202,6 +202,19 @@ const expected = {
     collaboratorHere: all,
     system: all,
   },
+  'case.embargo.manage': membersOnly,
+  'project.webhooks.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: none,
+    securityMemberHere: none,
+    adminHere: 'Y..',
+    adminOfAnotherProject: '.Y.',
+    collaboratorHere: none,
+    system: all,
+  },
   'account.manage': {
     anonymous: none,
     reporterOfThisReport: none,
@@ -268,7 +281,10 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
   if (projectId !== null && memberOf[actor] === projectId) return 'FORBIDDEN';
   const isUser = actors[actor].kind === 'user';
   const settings =
-    action === 'project.manage' || action === 'project.members.manage' || action === 'project.intake.manage';
+    action === 'project.manage' ||
+    action === 'project.members.manage' ||
+    action === 'project.intake.manage' ||
+    action === 'project.webhooks.manage';
   if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
@@ -286,7 +302,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(25);
+    expect(actions).toHaveLength(27);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {

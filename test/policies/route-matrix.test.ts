@@ -17,6 +17,9 @@ import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { addPackage, addRange } from '../../src/domain/cases/affected.service.js';
 import { uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
+import { transitionCase } from '../../src/domain/cases/case-transitions.service.js';
+import { proposeEmbargo } from '../../src/domain/cases/embargo.service.js';
+import { addWebhook } from '../../src/domain/webhooks/webhooks.service.js';
 import { addTeamMember, setAway } from '../../src/domain/cases/fix-team.service.js';
 import { addCaseCwe } from '../../src/domain/severity/case-severity.service.js';
 import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
@@ -601,6 +604,75 @@ async function caseWithCollaborator(
     inviteCollaborator(trx, ctx.deps, { ...by, theCase, email: `collab-${unique()}@example.net` }),
   );
   return { ...c, grantId: collaborator.id };
+}
+
+/**
+ * project.webhooks.manage: the project's admins only. A webhook sends case events out of Embargo
+ * and its secret is shown to whoever adds it: instance admins are told no, like intakeManagers.
+ */
+const webhookManagers: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'forbidden',
+  instanceAdminNotMember: 'forbidden',
+  securityMemberHere: 'forbidden',
+  adminHere: ['ok', 'forbidden'],
+  adminOfAnotherProject: ['forbidden', 'ok'],
+};
+
+const freshWebhook = async (ctx: TestContext, project: Project) =>
+  (
+    await tx(ctx, (trx) =>
+      addWebhook(trx, ctx.deps, {
+        by,
+        projectId: project.id,
+        url: `https://203.0.113.7/hook/${unique()}`,
+      }),
+    )
+  ).webhook;
+/** The webhook and how many deliveries it has: a ping adds one, a removal takes both away. */
+const webhookState = (ctx: TestContext, id: string) => async () => ({
+  webhook: await ctx.deps.db.selectFrom('webhooks').select('id').where('id', '=', id).executeTakeFirst(),
+  deliveries: (await ctx.deps.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', id).execute())
+    .length,
+});
+
+//
+// Each request gets a fresh case. Routes registered (see report): caseEmbargoPages, embargoCalendarPages,
+// caseEmbargoApi.
+
+/** What an embargo request may change: the embargo row (state, timeline), its revisions and the case's state. */
+const embargoOfCase = (ctx: TestContext, caseId: string) => async () => ({
+  embargo: await ctx.deps.db.selectFrom('embargoes').selectAll().where('case_id', '=', caseId).executeTakeFirst(),
+  revisions: (await ctx.deps.db.selectFrom('embargo_revisions').select('id').where('case_id', '=', caseId).execute())
+    .length,
+  state: (await ctx.deps.db.selectFrom('cases').select('state').where('id', '=', caseId).executeTakeFirstOrThrow())
+    .state,
+});
+/**
+ * A fresh case of `project` brought to fix_in_progress or fix_ready, with an embargo proposed at its
+ * default slot when `embargo` is set; returns the planned release as a datetime-local value a day later,
+ * for a revision.
+ */
+async function caseForEmbargo(
+  ctx: TestContext,
+  project: Project,
+  state: 'fix_in_progress' | 'fix_ready',
+  embargo = false,
+): Promise<{ id: string; number: number; dayLater: string }> {
+  const c = await freshCase(ctx, project);
+  const theCase = { id: c.id, projectId: project.id };
+  await tx(ctx, (trx) => transitionCase(trx, ctx.deps, { ...by, theCase, action: 'start_fix' }));
+  if (state === 'fix_ready') {
+    await tx(ctx, (trx) => transitionCase(trx, ctx.deps, { ...by, theCase, action: 'fix_ready' }));
+  }
+  let dayLater = '';
+  if (embargo) {
+    const planned = await tx(ctx, (trx) => proposeEmbargo(trx, ctx.deps, { ...by, theCase }));
+    dayLater = new Date(new Date(planned.releaseAt).getTime() + 86_400_000).toISOString().slice(0, 16);
+  }
+  return { ...c, dayLater };
 }
 
 // --- The matrix: one row per route ------------------------------------------------------------------
@@ -1435,6 +1507,107 @@ const rows: Row[] = [
       const c = await caseWithCollaborator(ctx, site.project);
       const url = `/api/v1/projects/${slug}/cases/${c.number}/collaborators/${c.grantId}`;
       return jsonReq('DELETE', url, undefined, grantsOfCase(ctx, c.id));
+    },
+  },
+  // A project's signed webhooks.
+  {
+    route: 'GET /p/:slug/settings/webhooks',
+    scope: 'project',
+    expect: webhookManagers,
+    build: (t) => get(`/p/${t.slug}/settings/webhooks`),
+  },
+  {
+    route: 'POST /p/:slug/settings/webhooks',
+    scope: 'project',
+    expect: webhookManagers,
+    build: ({ ctx, slug, site }) => {
+      const url = `https://203.0.113.7/hook/${unique()}`;
+      const found = () =>
+        ctx.deps.db
+          .selectFrom('webhooks')
+          .select('id')
+          .where('project_id', '=', site.project.id)
+          .where('url', '=', url)
+          .executeTakeFirst();
+      return post(`/p/${slug}/settings/webhooks`, { url }, found);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/webhooks/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: webhookManagers,
+    build: async ({ ctx, slug, site }) => {
+      const webhook = await freshWebhook(ctx, site.project);
+      return post(`/p/${slug}/settings/webhooks/${webhook.id}/remove`, {}, webhookState(ctx, webhook.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/webhooks/:id/test',
+    scope: 'project',
+    mixed: true,
+    expect: webhookManagers,
+    build: async ({ ctx, slug, site }) => {
+      const webhook = await freshWebhook(ctx, site.project);
+      return post(`/p/${slug}/settings/webhooks/${webhook.id}/test`, {}, webhookState(ctx, webhook.id));
+    },
+  },
+  // The embargo of a case (case.embargo.manage: members). Cases are named by number under the
+  // project of the URL, so there is nothing to mix in.
+  {
+    route: 'POST /p/:slug/cases/:number/embargo/propose',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseForEmbargo(ctx, site.project, 'fix_in_progress');
+      // An empty release time proposes the default slot.
+      return post(`/p/${slug}/cases/${c.number}/embargo/propose`, { releaseAt: '' }, embargoOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/embargo/activate',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseForEmbargo(ctx, site.project, 'fix_ready', true);
+      return post(`/p/${slug}/cases/${c.number}/embargo/activate`, {}, embargoOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/embargo/revise',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseForEmbargo(ctx, site.project, 'fix_in_progress', true);
+      return post(
+        `/p/${slug}/cases/${c.number}/embargo/revise`,
+        { releaseAt: c.dayLater, reason: 'A distributor asked for a day more.' },
+        embargoOfCase(ctx, c.id),
+      );
+    },
+  },
+  // The project's embargo calendar (project.view).
+  {
+    route: 'GET /p/:slug/embargoes',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/p/${t.slug}/embargoes`),
+  },
+  // The same over JSON: the read is case.read (audited); the change case.embargo.manage.
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/embargo',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/embargo`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/embargo',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseForEmbargo(ctx, site.project, 'fix_in_progress');
+      // No body fields: proposes the default slot.
+      return jsonReq('PUT', `/api/v1/projects/${slug}/cases/${c.number}/embargo`, {}, embargoOfCase(ctx, c.id));
     },
   },
   // The same over JSON, with the accounts' bearer tokens. Reading is case.read (members here).

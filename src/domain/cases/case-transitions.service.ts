@@ -8,10 +8,12 @@ import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { caseMoved } from '../severity/case-reminders.js';
 import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { queueCaseEvent } from '../webhooks/webhooks.service.js';
 import { type CaseMilestone, notifyCaseProgress } from './case-progress.js';
 import { type CaseAction, type CaseState, nextCaseState } from './case-state.js';
 import type { Case } from './cases.js';
 import { findCaseRow, toCase, updateCaseState } from './cases.repository.js';
+import { embargoBroken, embargoLifted } from './embargo.service.js';
 
 /** Actions that must say why: they undo progress, end the case early or end the embargo. */
 const NEEDS_REASON: readonly CaseAction[] = ['reopen_fix', 'unschedule', 'close', 'break_embargo'];
@@ -61,6 +63,8 @@ export async function transitionCase(
   const at = iso(now);
   const broken = input.action === 'break_embargo';
   await updateCaseState(trx, row.id, { state: to, at, ...(broken ? { embargoBrokenAt: at } : {}) });
+  if (broken) await embargoBroken(trx, deps, row.id);
+  if (input.action === 'publish') await embargoLifted(trx, deps, row.id);
   await insertHistory(trx, {
     id: newId(),
     case_id: row.id,
@@ -83,6 +87,18 @@ export async function transitionCase(
     detail: { number: row.number, from, to, ...(reason ? { reason } : {}) },
   });
   await caseMoved(trx, deps, { caseId: row.id, projectId: row.project_id, at: now });
+  await queueCaseEvent(trx, deps, {
+    projectId: row.project_id,
+    event: 'case.state_changed',
+    data: {
+      case: {
+        number: row.number,
+        state: to,
+        previousState: from,
+        embargoBroken: broken || row.embargo_broken_at !== null,
+      },
+    },
+  });
   const milestone = MILESTONE[input.action];
   if (milestone) {
     await notifyCaseProgress(trx, deps, { caseId: row.id, milestone, releaseAt: input.releaseAt ?? null });

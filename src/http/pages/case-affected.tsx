@@ -21,8 +21,9 @@ import { requireProject } from '../../domain/projects/projects.service.js';
 import { authorize } from '../../policies/policy.js';
 import { CsrfField } from '../views/layout.js';
 import { RemoveButton } from '../views/remove-button.js';
-import { ErrorNotice, field, formFailure } from './forms.js';
+import { field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
+import { replyChangeRefused } from '../views/change-refused.js';
 
 // The case page's "Affected versions" section (placed by cases.tsx) and the forms it posts to. Every
 // form works without JavaScript; after a change the browser goes back to #affected.
@@ -309,16 +310,14 @@ export function caseAffectedPages(deps: Deps) {
           .execute((trx) => run(trx, { actor: request.actor, origin: request.origin, theCase }));
       } catch (err) {
         const { error, status } = formFailure(request, err);
-        return reply.page(
-          <section class="error">
-            <h1>Affected versions not saved</h1>
-            <ErrorNotice error={error} />
-            <p>
-              <a href={`${back}#affected`}>Back to case #{theCase.number}</a>
-            </p>
-          </section>,
-          { title: `Case #${theCase.number} · ${project.name}`, status },
-        );
+        return replyChangeRefused(reply, {
+          heading: 'Affected versions not saved',
+          error,
+          status,
+          back: `${back}#affected`,
+          caseNumber: theCase.number,
+          projectName: project.name,
+        });
       }
       deps.wakeWorker();
       return reply.redirect(`${back}#affected`, 303);

@@ -23,9 +23,10 @@ import { CsrfField } from '../views/layout.js';
 import { PatchPage, PatchStatusBadge, type ReviewFormProps } from '../views/patch-view.js';
 import { when } from '../views/time.js';
 import { contentDisposition } from './download.js';
-import { ErrorNotice, field, formFailure } from './forms.js';
+import { field, formFailure } from './forms.js';
 import { readSubmittedForm } from './multipart-form.js';
 import { requireSignIn } from './require-user.js';
+import { replyChangeRefused } from '../views/change-refused.js';
 
 // Private patches on the case page (a section, placed by the case page) and their own pages: the
 // rendered patch with its reviews, the review form and the raw download.
@@ -310,17 +311,15 @@ export function casePatchPages(deps: Deps) {
             );
           } catch (err) {
             const { error, status } = formFailure(request, err);
-            return reply.page(
-              <section class="error">
-                <h1>The patch was not uploaded</h1>
-                <ErrorNotice error={error} />
-                <p>
-                  <a href={back}>Back to case #{theCase.number}</a> (or use your browser's Back button to keep what you
-                  pasted).
-                </p>
-              </section>,
-              { title: `Patch not uploaded · case #${theCase.number}`, status },
-            );
+            return replyChangeRefused(reply, {
+              heading: 'The patch was not uploaded',
+              error,
+              status,
+              back,
+              caseNumber: theCase.number,
+              projectName: project.name,
+              hint: "(or use your browser's Back button to keep what you pasted).",
+            });
           }
           deps.wakeWorker();
           return reply.redirect(back, 303);

@@ -16,8 +16,9 @@ import { listMembers, requireProject } from '../../domain/projects/projects.serv
 import type { Actor } from '../../policies/actor.js';
 import { authorize, can } from '../../policies/policy.js';
 import { CsrfField } from '../views/layout.js';
-import { ErrorNotice, field, formFailure } from './forms.js';
+import { field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
+import { replyChangeRefused } from '../views/change-refused.js';
 
 // A case's Fix Team: its Fix Lead (proposed by round-robin, overridable) and members. The section is
 // placed on the case page (pages/cases.tsx); its forms post here and come back to #team.
@@ -194,19 +195,9 @@ export function caseTeamPages(deps: Deps) {
             await tx((trx) => change(trx, { theCase, request }));
           } catch (err) {
             const { error, status } = formFailure(request, err);
-            return reply.page(
-              <section class="error">
-                <h1>The Fix Team was not changed</h1>
-                <ErrorNotice error={error} />
-                <p class="muted">
-                  Error code: <code>{error.code}</code>
-                </p>
-                <p>
-                  <a href={back}>Back to case #{theCase.number}</a>
-                </p>
-              </section>,
-              { title: `Case #${theCase.number} · ${project.name}`, status },
-            );
+            const heading = 'The Fix Team was not changed';
+            const { number: caseNumber } = theCase;
+            return replyChangeRefused(reply, { heading, error, status, back, caseNumber, projectName: project.name });
           }
           deps.wakeWorker();
           return reply.redirect(back, 303);

@@ -38,8 +38,10 @@ import { AffectedSection } from './case-affected.js';
 import { loadPatchesSection, PatchesSection } from './case-patches.js';
 import { CaseTeamSection, loadCaseTeamSection } from './case-team.js';
 import { CollaboratorsSection } from './case-collaborators.js';
-import { checkbox, ErrorNotice, field, formFailure } from './forms.js';
+import { CaseEmbargoSection, loadCaseEmbargoSection } from './case-embargo.js';
+import { checkbox, field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
+import { replyChangeRefused } from '../views/change-refused.js';
 
 const Params = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 64 }),
@@ -95,7 +97,7 @@ export function casePages(deps: Deps) {
     ): Promise<FastifyReply> {
       const actor = request.actor;
       const query = field(request.query, 'cwe_q').slice(0, 100);
-      const { view, severity, history, affected, patches, team, collaborators } = await tx(async (trx) => {
+      const { view, severity, history, affected, patches, team, collaborators, embargo } = await tx(async (trx) => {
         const v = await getCaseForTeam(trx, deps, {
           actor,
           origin: request.origin,
@@ -109,6 +111,7 @@ export function casePages(deps: Deps) {
           affected: await caseAffected(trx, v.case, deps.clock.now()),
           team: await loadCaseTeamSection(trx, { actor, projectId: project.id, caseId: v.case.id }),
           collaborators: await listCollaborators(trx, v.case.id),
+          embargo: await loadCaseEmbargoSection(trx, deps, { actor, theCase: v.case }),
           patches: await loadPatchesSection(
             { db: trx, clock: deps.clock },
             { actor, project, theCase: v.case, csrfToken: request.csrfToken() },
@@ -190,6 +193,7 @@ export function casePages(deps: Deps) {
             csrfToken={csrf}
             canEdit={can(actor, 'case.collaborators.manage', { projectId: project.id })}
           />
+          <CaseEmbargoSection projectSlug={project.slug} caseNumber={c.number} csrfToken={csrf} {...embargo} />
           <SeveritySummary severity={severity} policyUrl={`/p/${project.slug}/settings/severity`} />
           {canEdit ? (
             <section class="scoring" aria-labelledby="scoring-heading">
@@ -238,7 +242,7 @@ export function casePages(deps: Deps) {
         </article>,
         {
           title: `Case #${c.number} · ${project.name}`,
-          scripts: ['cvss.js', 'cwe.js'],
+          scripts: ['cvss.js', 'cwe.js', 'local-time.js'],
           styles: ['severity.css', 'patch.css'],
           ...(status ? { status } : {}),
         },
@@ -388,15 +392,14 @@ export function casePages(deps: Deps) {
           );
         } catch (err) {
           const { error, status } = formFailure(request, err);
-          return reply.page(
-            <section class="narrow">
-              <ErrorNotice error={error} />
-              <p>
-                <a href={`${base(project, theCase)}#state`}>Back to the case</a>
-              </p>
-            </section>,
-            { title: `Case #${theCase.number} · ${project.name}`, status },
-          );
+          return replyChangeRefused(reply, {
+            heading: 'The case did not move',
+            error,
+            status,
+            back: `${base(project, theCase)}#state`,
+            caseNumber: theCase.number,
+            projectName: project.name,
+          });
         }
         deps.wakeWorker();
         return reply.redirect(`${base(project, theCase)}#state`, 303);

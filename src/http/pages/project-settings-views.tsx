@@ -21,6 +21,7 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={`${base}/mail`}>Mail intake</a>
       <a href={`${base}/imap`}>Mailboxes (IMAP)</a>
       <a href={`${base}/pgp`}>OpenPGP key</a>
+      <a href={`${base}/webhooks`}>Webhooks</a>
     </nav>
   );
 }

@@ -30,6 +30,8 @@ export const statusOf: Record<ErrorCode, number> = {
   SLUG_TAKEN: 409,
   EMAIL_TAKEN: 409,
   LAST_ADMIN: 409,
+  // Well-formed and allowed by the case's state, but refused by the project's embargo policy.
+  EMBARGO_TOO_LONG: 422,
   INTERNAL: 500,
 };
 

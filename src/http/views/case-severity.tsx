@@ -353,6 +353,8 @@ const changeWords: Record<string, string> = {
   'range.added': 'Version range added',
   'range.removed': 'Version range removed',
   'fix.lead': 'Fix Lead',
+  'embargo.proposed': 'Embargo proposed, release planned for',
+  'embargo.revised': 'Release moved',
   'collaborator.invited': 'Collaborator invited',
   'collaborator.revoked': "Collaborator's access revoked",
   'fix.team.added': 'Joined the Fix Team',
@@ -363,7 +365,16 @@ const changeWords: Record<string, string> = {
 };
 
 /** Changes that add or remove something: one value to show, not "before -> after". */
-const ONE_VALUE = ['cwe.', 'package.', 'range.', 'reminder.', 'patch.', 'collaborator.', 'fix.team.'];
+const ONE_VALUE = [
+  'cwe.',
+  'package.',
+  'range.',
+  'reminder.',
+  'patch.',
+  'collaborator.',
+  'fix.team.',
+  'embargo.proposed',
+];
 
 /** The case history, newest first: what changed, from what to what, who and why. */
 export function CaseHistoryList({ entries }: { entries: CaseHistoryEntry[] }) {
