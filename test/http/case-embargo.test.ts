@@ -1,8 +1,5 @@
-import { Writable } from 'node:stream';
 import { renderToString } from 'preact-render-to-string';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDeps } from '../../src/build-deps.js';
-import { loadConfig } from '../../src/config.js';
 import type { Trx } from '../../src/db/types.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import type { CaseAction } from '../../src/domain/cases/case-state.js';
@@ -14,59 +11,14 @@ import type { Project } from '../../src/domain/projects/projects.js';
 import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
 import { actorOfUser } from '../../src/domain/users/user-actor.js';
 import type { User } from '../../src/domain/users/users.js';
-import { caseEmbargoApi } from '../../src/http/api/case-embargo.api.js';
-import { buildApp } from '../../src/http/app.js';
-import { CaseEmbargoSection, caseEmbargoPages, loadCaseEmbargoSection } from '../../src/http/pages/case-embargo.js';
-import { embargoCalendarPages } from '../../src/http/pages/embargo-calendar.js';
-import { createLogger } from '../../src/logger.js';
-import type { TestContext } from '../support/app.js';
+import { CaseEmbargoSection, loadCaseEmbargoSection } from '../../src/http/pages/case-embargo.js';
+import { createTestContext, type TestContext } from '../support/app.js';
 import { actorOf, makeCase } from '../support/case-factory.js';
-import { ManualClock } from '../support/clock.js';
-import { createTestDatabase, type EngineName, engines } from '../support/databases.js';
+import { engines } from '../support/databases.js';
 import { Browser, login, makeProject, makeUser } from '../support/factories.js';
 import { errorCode } from '../support/intake.js';
 
 const system = { kind: 'system', label: 'test' } as const;
-
-/**
- * createTestContext with this piece's route modules registered when routes.ts does not register them
- * yet (the lead adds them there; the check then finds them and registers nothing).
- */
-async function embargoContext(engine: EngineName): Promise<TestContext> {
-  const t = await createTestDatabase(engine);
-  const clock = new ManualClock('2026-03-02T09:00:00.000Z');
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const config = loadConfig({
-    EMBARGO_PUBLIC_URL: 'http://localhost:8080',
-    EMBARGO_SECRET: 'test-secret',
-    LOG_LEVEL: 'info',
-  });
-  const deps = await buildDeps({ config, db: t.db, clock, logger: createLogger({ level: 'info', stream }) });
-  const app = await buildApp(deps);
-  const has = (url: string) => app.routeList.some((r) => r.url === url);
-  if (!has('/p/:slug/cases/:number/embargo/propose')) await app.register(caseEmbargoPages(deps));
-  if (!has('/p/:slug/embargoes')) await app.register(embargoCalendarPages(deps));
-  if (!has('/api/v1/projects/:slug/cases/:number/embargo')) await app.register(caseEmbargoApi(deps));
-  await app.ready();
-  return {
-    engine,
-    t,
-    deps,
-    clock,
-    app,
-    logs: () => lines.join(''),
-    async close() {
-      await app.close();
-      await t.destroy();
-    },
-  };
-}
 
 describe.each(engines())('the embargo of a case on %s', (engine) => {
   let ctx: TestContext;
@@ -107,7 +59,7 @@ describe.each(engines())('the embargo of a case on %s', (engine) => {
     });
 
   beforeAll(async () => {
-    ctx = await embargoContext(engine);
+    ctx = await createTestContext(engine);
     project = await makeProject(ctx.deps.db, ctx.clock, { name: 'Embargo Project' });
     other = await makeProject(ctx.deps.db, ctx.clock, { name: 'Other Project' });
     ada = await makeUser(ctx.deps.db, ctx.clock, { project, role: 'security', name: 'Ada Member' });

@@ -11,9 +11,7 @@ import type { Project, ReleaseBranch } from '../../src/domain/projects/projects.
 import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
 import { actorOfUser } from '../../src/domain/users/user-actor.js';
 import type { User } from '../../src/domain/users/users.js';
-import { casePatchesApi } from '../../src/http/api/case-patches.api.js';
-import { buildApp } from '../../src/http/app.js';
-import { casePatchPages, loadPatchesSection, PatchesSection } from '../../src/http/pages/case-patches.js';
+import { loadPatchesSection, PatchesSection } from '../../src/http/pages/case-patches.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { actorOf, makeCase } from '../support/case-factory.js';
 import { engines } from '../support/databases.js';
@@ -33,20 +31,6 @@ const HOSTILE = [
   '',
 ].join('\n');
 const small = (marker: string) => `--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n int a;\n+int ${marker};\n`;
-
-/**
- * The app with the patch routes. Until routes.ts registers them, the test adds the two modules to an
- * app of its own over the same deps; afterwards it uses the app as built.
- */
-async function appWithPatches(ctx: TestContext): Promise<FastifyInstance> {
-  const app = await buildApp(ctx.deps);
-  if (!app.routeList.some((r) => r.url === '/p/:slug/cases/:number/patches')) {
-    await app.register(casePatchPages(ctx.deps));
-    await app.register(casePatchesApi(ctx.deps));
-  }
-  await app.ready();
-  return app;
-}
 
 describe.each(engines())('the patch pages and API on %s', (engine) => {
   let ctx: TestContext;
@@ -96,7 +80,7 @@ describe.each(engines())('the patch pages and API on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    app = await appWithPatches(ctx);
+    app = ctx.app;
     project = await makeProject(ctx.deps.db, ctx.clock, { name: 'Patch Pages' });
     uploader = await makeUser(ctx.deps.db, ctx.clock, { project, name: 'Ulla Uploader' });
     reviewer = await makeUser(ctx.deps.db, ctx.clock, { project, name: 'Rita Reviewer' });
@@ -115,10 +99,7 @@ describe.each(engines())('the patch pages and API on %s', (engine) => {
     rev = await newBrowser(reviewer);
     stranger = await newBrowser(outsider);
   });
-  afterAll(async () => {
-    await app.close();
-    await ctx.close();
-  });
+  afterAll(() => ctx.close());
 
   it('takes a format-patch file from the form and shows it rendered, with line numbers and authors', async () => {
     const res = await uploadForm(

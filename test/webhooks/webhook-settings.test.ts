@@ -2,23 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/domain/projects/projects.js';
 import type { User } from '../../src/domain/users/users.js';
-import { buildApp } from '../../src/http/app.js';
-import { webhookSettingsPages } from '../../src/http/pages/webhook-settings.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
 import { Browser, login, makeProject, makeUser } from '../support/factories.js';
 import { errorCode } from '../support/intake.js';
-
-const PATH = '/p/:slug/settings/webhooks';
-
-/** The app with the webhook pages: as built, once routes.ts registers them; until then, added here. */
-async function appWithWebhookPages(ctx: TestContext): Promise<FastifyInstance> {
-  if (ctx.app.routeList.some((r) => r.url === PATH)) return ctx.app;
-  const app = await buildApp(ctx.deps);
-  await app.register(webhookSettingsPages(ctx.deps));
-  await app.ready();
-  return app;
-}
 
 describe.each(engines())('the webhook settings page on %s', (engine) => {
   let ctx: TestContext;
@@ -32,7 +19,7 @@ describe.each(engines())('the webhook settings page on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { env: { EMBARGO_WEBHOOK_ALLOW_PRIVATE: '1' } });
-    app = await appWithWebhookPages(ctx);
+    app = ctx.app;
     project = await makeProject(ctx.deps.db, ctx.clock);
     admin = await makeUser(ctx.deps.db, ctx.clock, { project, role: 'admin' });
     member = await makeUser(ctx.deps.db, ctx.clock, { project, role: 'security' });
@@ -43,7 +30,6 @@ describe.each(engines())('the webhook settings page on %s', (engine) => {
     page = `/p/${project.slug}/settings/webhooks`;
   });
   afterAll(async () => {
-    if (app !== ctx.app) await app.close();
     await ctx.close();
   });
 
