@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SHOTS } from './support/chromium.js';
 import { buildDeps } from '../src/build-deps.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -19,25 +19,10 @@ import { type SmtpCapture, startSmtpCapture } from '../test/support/smtp.js';
 // acknowledge, ask for more information, get the answer, accept into a case. The reporter sees each
 // step on the status page and by mail. Screenshots go to e2e/screenshots/ (git-ignored).
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('e2e/screenshots');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
