@@ -22,13 +22,8 @@ import { scoreCvss } from '../../domain/severity/cvss.js';
 import { parseSupplierInput, type SupplierInput } from '../../domain/severity/ssvc.js';
 import { DomainError } from '../../errors.js';
 import { authorize, can } from '../../policies/policy.js';
-import {
-  CaseHistoryList,
-  ExploitationForm,
-  type FormError,
-  SeveritySummary,
-  SsvcForm,
-} from '../views/case-severity.js';
+import { ExploitationForm, type FormError, SeveritySummary, SsvcForm } from '../views/case-severity.js';
+import { CaseHistoryList } from '../views/case-history.js';
 import { CaseStateSection, MANUAL_ACTIONS, type ManualAction } from '../views/case-state.js';
 import { CvssCalculator } from '../views/cvss-calculator.js';
 import { CwePicker } from '../views/cwe-picker.js';
