@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { findBranchRow } from '../projects/projects.repository.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import {
   affectedBranchIdsSupportedOn,
   branchesWithCaseStatus,

@@ -7,7 +7,7 @@ import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import { queueCaseEvent } from '../webhooks/webhooks.service.js';
 import { type CaseMilestone, notifyCaseProgress } from './case-progress.js';
 import { type CaseAction, type CaseState, nextCaseState } from './case-state.js';

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Case, CaseState } from './cases.js';
-import type { CasesTable } from './cases.table.js';
+import type { CaseHistoryTable, CasesTable } from './cases.table.js';
 
 export type CaseRow = Selectable<CasesTable>;
 
@@ -106,4 +106,39 @@ export async function milestoneTold(db: DbOrTrx, reportId: string, milestone: st
     .where('detail', '=', JSON.stringify({ milestone }))
     .executeTakeFirst();
   return row !== undefined;
+}
+
+// The case history (append-only) and the case row's lock: shared by every area of a case.
+
+export type CaseHistoryRow = Selectable<CaseHistoryTable>;
+
+export async function insertHistory(trx: Trx, row: Insertable<CaseHistoryTable>): Promise<void> {
+  await trx.insertInto('case_history').values(row).execute();
+}
+
+export async function historyOfCase(db: DbOrTrx, caseId: string): Promise<CaseHistoryRow[]> {
+  return db
+    .selectFrom('case_history')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/**
+ * Takes the case row's write lock without changing it: later writers of the same case wait for this
+ * transaction (PostgreSQL row lock; SQLite serializes writers anyway).
+ */
+export async function lockCase(trx: Trx, caseId: string): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', caseId)
+    .execute();
+}
+
+/** Records that the case moved at `at`. */
+export async function touchCase(trx: Trx, caseId: string, at: string): Promise<void> {
+  await trx.updateTable('cases').set({ updated_at: at }).where('id', '=', caseId).execute();
 }

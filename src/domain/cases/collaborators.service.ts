@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { membershipRole } from '../projects/projects.repository.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import { accountSetupLink } from '../users/setup.service.js';
 import { findUserRowByEmail, toUser } from '../users/users.repository.js';
 import { createUser, validateEmail } from '../users/users.service.js';

@@ -7,7 +7,7 @@ import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import { caseSeverity } from '../severity/case-severity.service.js';
 import type { CaseState } from './case-state.js';
 import { transitionCase } from './case-transitions.service.js';

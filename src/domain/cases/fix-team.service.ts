@@ -7,7 +7,7 @@ import type { RequestOrigin } from '../audit/audit.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { newId } from '../ids.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import type { User } from '../users/users.js';
 import { toUser } from '../users/users.repository.js';
 import { notifyCaseProgress } from './case-progress.js';

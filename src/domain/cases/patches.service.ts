@@ -10,7 +10,7 @@ import { newId } from '../ids.js';
 import { findBranchRow } from '../projects/projects.repository.js';
 import { sanitizeFilename } from '../reports/attachments.js';
 import { caseMoved } from '../severity/case-reminders.js';
-import { insertHistory, lockCase } from '../severity/case-severity.repository.js';
+import { insertHistory, lockCase } from './cases.repository.js';
 import { affectedBranchIdsSupportedOn } from './affected.repository.js';
 import type { CaseState } from './case-state.js';
 import { transitionCase } from './case-transitions.service.js';

@@ -11,15 +11,13 @@ import {
   caseWithProject,
   reminderRecipients,
   findSeverityRow,
-  lockCase,
-  insertHistory,
   setNextReminder,
   severityRowsOfProject,
-  touchCase,
 } from './case-severity.repository.js';
 import type { ClockSeverity } from './deadline-clock.js';
 import { findSeverityPolicyRow } from './severity-policy.repository.js';
 import { defaultSeverityPolicy, nextReminderAt, parseSeverityPolicy, type SeverityPolicy } from './severity-policy.js';
+import { insertHistory, lockCase, touchCase } from '../cases/cases.repository.js';
 
 // Reminders: when nothing moves on a case for the interval its effective severity sets (the
 // project's severity policy), its owner is reminded, then again every interval until something

@@ -1,10 +1,9 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
-import type { CaseHistoryTable, CasesTable } from '../cases/cases.table.js';
+import type { CasesTable } from '../cases/cases.table.js';
 import type { CaseSeverityTable } from './severity.table.js';
 
 export type CaseSeverityRow = Selectable<CaseSeverityTable>;
-export type CaseHistoryRow = Selectable<CaseHistoryTable>;
 
 export async function findSeverityRow(db: DbOrTrx, caseId: string): Promise<CaseSeverityRow | undefined> {
   return db.selectFrom('case_severity').selectAll().where('case_id', '=', caseId).executeTakeFirst();
@@ -66,37 +65,6 @@ export async function deleteCaseCwe(trx: Trx, caseId: string, cweId: number): Pr
     .where('cwe_id', '=', cweId)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
-}
-
-export async function insertHistory(trx: Trx, row: Insertable<CaseHistoryTable>): Promise<void> {
-  await trx.insertInto('case_history').values(row).execute();
-}
-
-export async function historyOfCase(db: DbOrTrx, caseId: string): Promise<CaseHistoryRow[]> {
-  return db
-    .selectFrom('case_history')
-    .selectAll()
-    .where('case_id', '=', caseId)
-    .orderBy('at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
-}
-
-/**
- * Takes the case row's write lock without changing it: later writers of the same case wait for this
- * transaction (PostgreSQL row lock; SQLite serializes writers anyway).
- */
-export async function lockCase(trx: Trx, caseId: string): Promise<void> {
-  await trx
-    .updateTable('cases')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-    .where('id', '=', caseId)
-    .execute();
-}
-
-/** Records that the case moved at `at`. */
-export async function touchCase(trx: Trx, caseId: string, at: string): Promise<void> {
-  await trx.updateTable('cases').set({ updated_at: at }).where('id', '=', caseId).execute();
 }
 
 /** A case row with its project's name and slug (for reminder mail), or undefined. */

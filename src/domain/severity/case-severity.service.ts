@@ -19,10 +19,7 @@ import {
   cweIdsOfCase,
   deleteCaseCwe,
   findSeverityRow,
-  historyOfCase,
   insertCaseCwe,
-  insertHistory,
-  lockCase,
   saveSeverityRow,
 } from './case-severity.repository.js';
 import { caseMoved } from './case-reminders.js';
@@ -33,6 +30,7 @@ import { caseTargets, type SeverityPolicy } from './severity-policy.js';
 import { getSeverityPolicy } from './severity-policy.service.js';
 import { explainSupplierDecision } from './ssvc-explain.js';
 import { parseSupplierInput, supplierDecision, type SupplierInput } from './ssvc.js';
+import { historyOfCase, insertHistory, lockCase } from '../cases/cases.repository.js';
 
 const REASON_MAX = 2000;
 const SOURCE_MAX = 200;
