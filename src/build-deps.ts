@@ -22,5 +22,6 @@ export async function buildDeps(options: {
     mail: options.mail ?? createMailTransport(options.config.smtpUrl),
     secret: await instanceSecret(options.db, options.clock, options.config.secret),
     wakeWorker: () => {},
+    dependents: [],
   };
 }

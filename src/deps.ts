@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/types.js';
+import type { DependentsNotifier } from './domain/release/dependents.js';
 import type { Logger } from './logger.js';
 import type { MailTransport } from './mail/transport.js';
 
@@ -15,4 +16,6 @@ export interface Deps {
   secret: Buffer;
   /** Tells an in-process worker that jobs were just enqueued; a no-op in web-only processes. */
   wakeWorker: () => void;
+  /** Who tells the projects depending on a published case's packages (the go's dependents hook). */
+  dependents: readonly DependentsNotifier[];
 }

@@ -2,6 +2,14 @@
 // ISO-8601 text timestamps, 0/1 integers for booleans and JSON as text; they never leave the
 // repositories and services, which map them to domain types.
 
+import type { AdvisoriesTable } from '../domain/advisories/advisories.table.js';
+import type {
+  AnnouncementDeliveriesTable,
+  AnnouncementsTable,
+  AnnouncementTemplatesTable,
+  ListSubscriptionsTable,
+  MailingListsTable,
+} from '../domain/announcements/announcements.table.js';
 import type { AuditLogTable } from '../domain/audit/audit.table.js';
 import type { CaseHistoryTable, CasesTable } from '../domain/cases/cases.table.js';
 import type {
@@ -20,6 +28,16 @@ import type {
   PatchesTable,
   PatchReviewsTable,
 } from '../domain/cases/fix.table.js';
+import type {
+  DistributorAcceptancesTable,
+  DistributorContactsTable,
+  DistributorMessagesTable,
+  DistributorNoticesTable,
+  DistributorProgramsTable,
+  DistributorRecipientsTable,
+  DistributorsTable,
+} from '../domain/distributors/distributors.table.js';
+import type { RetrospectivesTable } from '../domain/release/release.table.js';
 import type { CaseCwesTable, CaseSeverityTable, SeverityPoliciesTable } from '../domain/severity/severity.table.js';
 import type { InstanceSettingsTable, RateLimitCountersTable } from '../domain/instance/instance.table.js';
 import type { MembershipsTable, ProjectsTable, ReleaseBranchesTable } from '../domain/projects/projects.table.js';
@@ -38,7 +56,7 @@ import type {
 } from '../domain/mail-intake/mail-intake.table.js';
 import type { ProjectPgpKeysTable } from '../domain/pgp/pgp.table.js';
 import type { JobsTable } from '../jobs/jobs.table.js';
-import type { OutboundEmailsTable } from '../mail/outbox.table.js';
+import type { OutboundEmailAttachmentsTable, OutboundEmailsTable } from '../mail/outbox.table.js';
 
 export interface DB {
   instance_settings: InstanceSettingsTable;
@@ -78,4 +96,19 @@ export interface DB {
   embargo_revisions: EmbargoRevisionsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  advisories: AdvisoriesTable;
+  distributor_programs: DistributorProgramsTable;
+  distributors: DistributorsTable;
+  distributor_contacts: DistributorContactsTable;
+  distributor_acceptances: DistributorAcceptancesTable;
+  distributor_notices: DistributorNoticesTable;
+  distributor_recipients: DistributorRecipientsTable;
+  distributor_messages: DistributorMessagesTable;
+  mailing_lists: MailingListsTable;
+  list_subscriptions: ListSubscriptionsTable;
+  announcement_templates: AnnouncementTemplatesTable;
+  announcements: AnnouncementsTable;
+  announcement_deliveries: AnnouncementDeliveriesTable;
+  retrospectives: RetrospectivesTable;
+  outbound_email_attachments: OutboundEmailAttachmentsTable;
 }

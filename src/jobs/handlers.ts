@@ -3,6 +3,9 @@ import type { Deps } from '../deps.js';
 import { processInboundMessage } from '../domain/mail-intake/process-inbound.service.js';
 import { runCaseReminder } from '../domain/severity/case-reminders.js';
 import { deliverWebhook } from '../domain/webhooks/deliver.js';
+import { fanOutAnnouncement } from '../domain/announcements/announcements.service.js';
+import { notifyDependents } from '../domain/release/dependents.js';
+import { runEmbargoStep } from '../domain/release/steps.service.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -47,6 +50,26 @@ export function jobHandlers(deps: Deps): JobHandlers {
           { deliveryId: payload.deliveryId, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts },
         ),
       backoffMs: exponentialBackoff(30_000, HOUR_MS),
+    },
+    'embargo.step': {
+      // Idempotent: the step is checked and marked done under the case's lock (steps.service.ts).
+      handle: async (payload, ctx) => {
+        const outcome = await runEmbargoStep({ ...deps, db: ctx.db, clock: ctx.clock }, payload);
+        ctx.logger.info({ caseId: payload.caseId, step: payload.step, outcome }, 'embargo step');
+      },
+      // Soon and often: a notice, and the go most of all, must not wait an hour for a database blip.
+      backoffMs: exponentialBackoff(5_000, 5 * 60_000),
+    },
+    'announcement.fanout': {
+      // Idempotent: each subscription gets its copy once (announcement_deliveries).
+      handle: async (payload, ctx) => {
+        await fanOutAnnouncement({ ...deps, db: ctx.db, clock: ctx.clock }, { announcementId: payload.announcementId });
+      },
+      backoffMs: exponentialBackoff(10_000, 10 * 60_000),
+    },
+    'case.dependents': {
+      handle: (payload, ctx) => notifyDependents({ ...deps, db: ctx.db, clock: ctx.clock }, payload),
+      backoffMs: exponentialBackoff(60_000, HOUR_MS),
     },
   };
 }

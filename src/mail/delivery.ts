@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { loadProjectPrivateKey } from '../domain/pgp/pgp-keys.service.js';
 import type { Logger } from '../logger.js';
 import {
+  attachmentRowsOf,
   findEmailRow,
   markEmailFailed,
   markEmailSent,
@@ -86,6 +87,14 @@ async function deliver(deps: DeliveryDeps, options: { emailId: string; logger: L
     // RFC 3834: tells auto-responders not to answer.
     headers: { ...headers, 'Auto-Submitted': 'auto-generated' },
   };
+  const attachments = await attachmentRowsOf(deps.db, row.id);
+  if (attachments.length > 0) {
+    message.attachments = attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.content_type,
+      content: a.content,
+    }));
+  }
   if (row.encrypt_to_key) {
     // Signing is a courtesy: a key that cannot be unsealed (the server key changed) must not hold the mail back.
     const signingKey = row.project_id

@@ -1,3 +1,4 @@
+import type { NoticeSnapshot } from '../domain/distributors/distributors.js';
 import type { CloseReason, ReportStatus } from '../domain/reports/report-state.js';
 
 /**
@@ -47,6 +48,72 @@ export type Email =
       caseNumber: number;
       caseUrl: string;
       idleDays: number;
+    }
+  /** To a new contact of a distributor: what the portal is, and a setup link for a new account. */
+  | {
+      template: 'distributor-welcome';
+      name: string;
+      projectName: string;
+      distributorName: string;
+      portalUrl: string;
+      setupUrl: string | null;
+      expiresAt: string | null;
+    }
+  /** To each contact of a distributor: the embargoed advisory draft, with the patches attached. */
+  | {
+      template: 'distributor-notice';
+      projectName: string;
+      distributorName: string;
+      termsVersion: number;
+      snapshot: NoticeSnapshot;
+      /** One-time link that records this recipient's acknowledgement of receipt. */
+      ackUrl: string;
+      noticeUrl: string;
+      /** Where to write back: the project's security contact, or null. */
+      contact: string | null;
+    }
+  /** To the recipients of a notice: the release moved, is a day away, happened, or the embargo broke. */
+  | {
+      template: 'distributor-update';
+      projectName: string;
+      distributorName: string;
+      caseNumber: number;
+      kind: 'prerelease' | 'revision' | 'broken' | 'released' | 'cancelled';
+      releaseAt: string | null;
+      previousReleaseAt: string | null;
+      /** Why the release moved or the embargo broke, as the team wrote it (the recipients are under embargo). */
+      reason: string | null;
+      noticeUrl: string;
+      advisoryUrl: string | null;
+    }
+  /** Double opt-in: the link that confirms a subscription to a mailing list. */
+  | {
+      template: 'list-confirm';
+      projectName: string;
+      listName: string;
+      confirmUrl: string;
+      expiresAt: string;
+    }
+  /** One subscriber's copy of a public announcement. */
+  | {
+      template: 'announcement';
+      projectName: string;
+      listName: string;
+      subject: string;
+      /** Markdown. */
+      body: string;
+      announcementUrl: string;
+      unsubscribeUrl: string;
+    }
+  /** To the Fix Team: a step of the case's timeline was done. Numbers only, never the case's words. */
+  | {
+      template: 'case-timeline';
+      projectName: string;
+      caseNumber: number;
+      caseUrl: string;
+      step: 'distributors-notified' | 'fix-forthcoming' | 'prerelease' | 'published' | 'retrospective';
+      /** How many recipients the step reached, when it has some. */
+      count: number | null;
     };
 
 export interface EmailEnvelope {
@@ -55,4 +122,16 @@ export interface EmailEnvelope {
   projectId: string | null;
   reportId: string | null;
   email: Email;
+  /** Extra headers kept with the email (List-Id, List-Unsubscribe ...): one line each, no line breaks. */
+  headers?: Record<string, string>;
+  /** Text files sent with the email (a distributor's patches), in order. */
+  attachments?: EmailAttachment[];
+  /** An armored OpenPGP public key the email is encrypted to at send time (a distributor's contact). */
+  encryptToKey?: string | null;
+}
+
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
 }

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { DbOrTrx } from '../db/types.js';
 import { EMAIL_STATUSES, type EmailStatus, type OutboundEmail } from './outbound-email.js';
-import type { OutboundEmailsTable } from './outbox.table.js';
+import type { OutboundEmailAttachmentsTable, OutboundEmailsTable } from './outbox.table.js';
 import type { EmailBodies } from './settled-bodies.js';
 
 type Row = Selectable<OutboundEmailsTable>;
@@ -32,6 +32,26 @@ export function toOutboundEmail(row: Row): OutboundEmail {
 
 export async function insertEmailRow(db: DbOrTrx, row: Omit<Row, 'attempts'>): Promise<void> {
   await db.insertInto('outbound_emails').values(row).execute();
+}
+
+export async function insertAttachmentRows(
+  db: DbOrTrx,
+  rows: Selectable<OutboundEmailAttachmentsTable>[],
+): Promise<void> {
+  if (rows.length > 0) await db.insertInto('outbound_email_attachments').values(rows).execute();
+}
+
+/** The email's attachments, in order. */
+export async function attachmentRowsOf(
+  db: DbOrTrx,
+  emailId: string,
+): Promise<Selectable<OutboundEmailAttachmentsTable>[]> {
+  return db
+    .selectFrom('outbound_email_attachments')
+    .selectAll()
+    .where('email_id', '=', emailId)
+    .orderBy('position')
+    .execute();
 }
 
 export async function findEmailRow(db: DbOrTrx, id: string): Promise<Row | undefined> {

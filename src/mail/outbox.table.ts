@@ -21,3 +21,12 @@ export interface OutboundEmailsTable {
   /** Armored public key to encrypt the message to at send time (PGP/MIME), or null. */
   encrypt_to_key: string | null;
 }
+
+export interface OutboundEmailAttachmentsTable {
+  id: string;
+  email_id: string;
+  position: number;
+  filename: string;
+  content_type: string;
+  content: string;
+}

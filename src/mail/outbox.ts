@@ -9,6 +9,7 @@ import type { EmailEnvelope } from './emails.js';
 import type { OutboundEmail } from './outbound-email.js';
 import {
   findEmailRow,
+  insertAttachmentRows,
   insertEmailRow,
   listEmailRows,
   requeueFailedEmail,
@@ -25,6 +26,19 @@ export const EMAIL_MAX_ATTEMPTS = 12;
 
 // One address, no display name, no line breaks (which would start another header).
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/;
+// A header name (RFC 5322 ftext) and a value on one line.
+const HEADER_NAME = /^[!-9;-~]{1,76}$/;
+const HEADER_VALUE = /^[^\r\n\0]{0,2000}$/;
+
+function checkHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+      throw new DomainError('VALIDATION_FAILED', `The header ${name.slice(0, 40)} is not a single header line.`, {
+        field: 'headers',
+      });
+    }
+  }
+}
 
 /**
  * Renders an email and puts it in the outbox with its send job, in the caller's transaction: the
@@ -42,7 +56,9 @@ export async function queueEmail(
   // without the team's text when the report came encrypted and no key is known (reporter-thread.ts).
   const toReporter = await reporterMailAtQueue(trx, envelope);
   const rendered = renderEmail(toReporter?.email ?? envelope.email, { config: deps.config });
-  const headers = toReporter && Object.keys(toReporter.headers).length > 0 ? toReporter.headers : null;
+  if (envelope.headers) checkHeaders(envelope.headers);
+  const merged = { ...envelope.headers, ...toReporter?.headers };
+  const headers = Object.keys(merged).length > 0 ? merged : null;
   const id = newId();
   await insertEmailRow(trx, {
     id,
@@ -62,8 +78,21 @@ export async function queueEmail(
     created_at: iso(deps.clock.now()),
     sent_at: null,
     headers: headers ? JSON.stringify(headers) : null,
-    encrypt_to_key: toReporter?.encryptToKey ?? null,
+    encrypt_to_key: toReporter?.encryptToKey ?? envelope.encryptToKey ?? null,
   });
+  if (envelope.attachments?.length) {
+    await insertAttachmentRows(
+      trx,
+      envelope.attachments.map((a, position) => ({
+        id: newId(),
+        email_id: id,
+        position,
+        filename: a.filename,
+        content_type: a.contentType,
+        content: a.content,
+      })),
+    );
+  }
   await enqueue(trx, deps.clock, { kind: 'email.send', emailId: id }, { maxAttempts: EMAIL_MAX_ATTEMPTS });
   return id;
 }
@@ -103,7 +132,8 @@ export async function retryFailedEmail(trx: Trx, clock: Clock, id: string): Prom
 // be able to act as the reporter, so the token is hidden wherever mail bodies are shown. An account
 // setup link is hidden too: an instance admin who used one could sign in as a project member and
 // read reports. The admin page shows a setup link once, when it is issued for an account in no project.
-const STATUS_TOKEN = /(\/(?:status|setup)\/)[A-Za-z0-9_-]{16,}/g;
+// List confirmation, unsubscribe and distributor acknowledgement links act for their addressee too.
+const STATUS_TOKEN = /(\/(?:status|setup|lists\/confirm|lists\/unsubscribe|distributor\/ack)\/)[A-Za-z0-9_.-]{16,}/g;
 
 /** The email as shown on a page: bearer tokens of reporters' status links replaced. */
 export function forDisplay(email: OutboundEmail): OutboundEmail {

@@ -42,6 +42,35 @@ export function alternativeEntity(bodies: { text: string; html: string }): Buffe
   );
 }
 
+/** RFC 2231-free filename for a header parameter: printable ASCII without quotes or backslashes. */
+const safeFilename = (name: string) => name.replace(/[^ -~]|["\\]/g, '_').slice(0, 200) || 'attachment';
+
+/**
+ * The message's content as one entity: the text and HTML alternatives, and when there are
+ * attachments, a multipart/mixed around them and each file (base64).
+ */
+export function contentEntity(message: Pick<OutgoingMessage, 'text' | 'html' | 'attachments'>): Buffer {
+  const alternative = alternativeEntity(message);
+  if (!message.attachments?.length) return alternative;
+  const boundary = `=_embargo_${crypto.randomBytes(12).toString('hex')}`;
+  const files = message.attachments.map((a) => {
+    const name = safeFilename(a.filename);
+    return [
+      `--${boundary}`,
+      `Content-Type: ${a.contentType.replace(/[\r\n;]/g, '')}; charset=utf-8; name="${name}"`,
+      `Content-Disposition: attachment; filename="${name}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      base64Body(a.content),
+    ].join(CRLF);
+  });
+  return Buffer.concat([
+    Buffer.from([`Content-Type: multipart/mixed; boundary="${boundary}"`, '', `--${boundary}`, ''].join(CRLF)),
+    alternative,
+    Buffer.from([CRLF + files.join(CRLF), `--${boundary}--`, ''].join(CRLF)),
+  ]);
+}
+
 /**
  * The whole message, ready to send as is: the same From, To, Subject, Message-ID and extra headers a
  * plain send would carry, around the encrypted entity. Only the subject and addresses travel in clear.
@@ -51,7 +80,7 @@ export async function encryptedMessage(
   options: { recipientKey: string; signingKey: openpgp.PrivateKey | null; date: Date },
 ): Promise<Buffer> {
   const armored = await encryptEntity({
-    entity: alternativeEntity(message),
+    entity: contentEntity(message),
     recipientKey: options.recipientKey,
     signingKey: options.signingKey,
     date: options.date,

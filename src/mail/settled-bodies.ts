@@ -6,7 +6,9 @@ export interface EmailBodies {
 
 // The reporter's private link: its token (43 base64url characters) is the only key to their report.
 // Any path ending in /status/<token> is caught, whatever the public URL's host or prefix.
-const STATUS_LINK_TOKEN = /\/status\/[A-Za-z0-9_-]{16,}/g;
+// A mailing list's confirmation link and a distributor's acknowledgement link are one-time keys
+// stored only as hashes too.
+const STATUS_LINK_TOKEN = /\/(status|lists\/confirm|distributor\/ack)\/[A-Za-z0-9_-]{16,}/g;
 
 /**
  * The bodies an email keeps once it has left the queue (sent, stored or given up): every private
@@ -20,7 +22,7 @@ const STATUS_LINK_TOKEN = /\/status\/[A-Za-z0-9_-]{16,}/g;
  */
 export function settledBodies(bodies: EmailBodies): EmailBodies {
   return {
-    text: bodies.text.replace(STATUS_LINK_TOKEN, '/status'),
-    html: bodies.html.replace(STATUS_LINK_TOKEN, '/status'),
+    text: bodies.text.replace(STATUS_LINK_TOKEN, '/$1'),
+    html: bodies.html.replace(STATUS_LINK_TOKEN, '/$1'),
   };
 }

@@ -8,6 +8,8 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /** Text files attached after the bodies (a distributor's patches). */
+  attachments?: { filename: string; contentType: string; content: string }[];
   /**
    * The complete message, built by the caller (an OpenPGP-encrypted one: mail/pgp-mime.ts), sent
    * as is to `to`; the fields above then only give the envelope.
@@ -53,6 +55,15 @@ export function createMailTransport(smtpUrl: string | undefined): MailTransport 
         text: message.text,
         html: message.html,
         headers: message.headers,
+        ...(message.attachments?.length
+          ? {
+              attachments: message.attachments.map((a) => ({
+                filename: a.filename,
+                content: a.content,
+                contentType: a.contentType,
+              })),
+            }
+          : {}),
       });
     },
     close() {

@@ -13,6 +13,8 @@ export type Actor =
       roles: ReadonlyMap<string, ProjectRole>;
       /** caseId -> projectId, for every case the user was invited to as a collaborator (not revoked). */
       caseGrants?: ReadonlyMap<string, string>;
+      /** distributorId -> projectId, for every distributor the user is a (not removed) contact of. */
+      distributorOf?: ReadonlyMap<string, string>;
     }
   /** A reporter holding a report's private status link. */
   | { kind: 'reporter'; reportId: string; projectId: string }

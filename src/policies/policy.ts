@@ -29,6 +29,18 @@ export type Action =
   | 'case.patch.upload' // a private patch for a branch
   | 'case.patch.review' // approve or request changes on a patch
   | 'case.embargo.manage' // propose, activate, revise the case's embargo and its timeline
+  | 'case.advisory.edit' // the case's advisory draft (published at the go)
+  | 'case.release' // release now (a broken embargo), cancel the go before it starts
+  | 'case.distributors.notify' // tell distributors not told yet about a scheduled case
+  | 'case.retrospective.edit' // the retrospective drafted after the release
+  | 'project.embargo-policy.manage' // the project's embargo policy (notice periods, maximum embargo)
+  | 'project.distributors.manage' // the distributor programme, its organisations and their contacts
+  | 'project.lists.manage' // mailing lists and their subscribers
+  | 'project.announcements.manage' // the wording (templates) of the project's announcements
+  | 'project.public.read' // published advisories, announcements and their feed, list subscription
+  | 'distributor.portal' // the distributor portal: the notices sent to one's own organisations
+  | 'distributor.notice.read' // a notice sent to the actor's organisation: its advisory draft and patches
+  | 'distributor.terms.accept' // accept the project's embargo terms for one's organisation
   | 'project.webhooks.manage' // the project's signed webhooks (their secrets, their deliveries)
   | 'account.tokens.manage' // one's own personal API tokens
   | 'account.manage' // one's own account: availability (away/back)
@@ -41,6 +53,8 @@ export interface Subject {
   reportId?: string;
   /** The case in question, for rules that also admit the case's invited collaborators. */
   caseId?: string;
+  /** The distributor in question (a notice was sent to it), for rules about its contacts. */
+  distributorId?: string;
   /**
    * Whether the project has at least one admin member (enabled or not), filled by routes that
    * decide 'project.members.manage' or 'project.intake.manage'. Left out, it counts as true: the
@@ -61,6 +75,12 @@ const isInstanceAdminOfOrphan: Rule = (a, s) => isInstanceAdmin(a, s) && s.proje
 const isCollaboratorOf: Rule = (a, s) =>
   a.kind === 'user' && s.caseId !== undefined && s.projectId !== null && a.caseGrants?.get(s.caseId) === s.projectId;
 const isMemberOrCollaborator: Rule = (a, s) => isMember(a, s) || isCollaboratorOf(a, s);
+// A contact of the distributor in question, of that project: a notice or the terms of that distributor only.
+const isContactOf: Rule = (a, s) =>
+  a.kind === 'user' &&
+  s.distributorId !== undefined &&
+  s.projectId !== null &&
+  a.distributorOf?.get(s.distributorId) === s.projectId;
 const isReporterOf: Rule = (a, s) => a.kind === 'reporter' && s.reportId !== undefined && a.reportId === s.reportId;
 
 const rules: Record<Action, Rule> = {
@@ -89,6 +109,23 @@ const rules: Record<Action, Rule> = {
   'case.patch.upload': isMemberOrCollaborator,
   'case.patch.review': isMember,
   'case.embargo.manage': isMember,
+  'case.advisory.edit': isMember,
+  'case.release': isMember,
+  'case.distributors.notify': isMember,
+  'case.retrospective.edit': isMember,
+  // Admins only: the notice periods and the maximum embargo bind every case of the project.
+  'project.embargo-policy.manage': isProjectAdmin,
+  // Admins only, not instance admins: a distributor receives every embargoed case's advisory draft
+  // and patches ahead of the release, so adding one is granting it need-to-know.
+  'project.distributors.manage': isProjectAdmin,
+  // Subscribers' addresses are personal data; the lists reach the public under the project's name.
+  'project.lists.manage': isProjectAdmin,
+  'project.announcements.manage': isProjectAdmin,
+  // Only what is public by nature (published advisories, sent announcements) is served under it.
+  'project.public.read': () => true,
+  'distributor.portal': (a) => a.kind === 'user',
+  'distributor.notice.read': isContactOf,
+  'distributor.terms.accept': isContactOf,
   // Admins only: a webhook sends case events out of Embargo, to a URL of the admin's choosing.
   'project.webhooks.manage': isProjectAdmin,
   'account.tokens.manage': (a) => a.kind === 'user',
@@ -116,7 +153,11 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
     action === 'project.manage' ||
     action === 'project.members.manage' ||
     action === 'project.intake.manage' ||
-    action === 'project.webhooks.manage';
+    action === 'project.webhooks.manage' ||
+    action === 'project.embargo-policy.manage' ||
+    action === 'project.distributors.manage' ||
+    action === 'project.lists.manage' ||
+    action === 'project.announcements.manage';
   if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }

@@ -208,6 +208,7 @@ describe.each(engines())('personal API tokens on %s', (engine) => {
         isInstanceAdmin: false,
         roles: new Map([[project.id, 'admin']]),
         caseGrants: new Map(),
+        distributorOf: new Map(),
       });
       expect(await findApiTokenActor(ctx.deps.db, ctx.clock, `${token}x`)).toBeUndefined();
       expect(await findApiTokenActor(ctx.deps.db, ctx.clock, token.slice(4))).toBeUndefined();

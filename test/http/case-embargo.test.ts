@@ -1,6 +1,8 @@
 import { renderToString } from 'preact-render-to-string';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
+import { emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
+import { saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import type { CaseAction } from '../../src/domain/cases/case-state.js';
 import { transitionCase } from '../../src/domain/cases/case-transitions.service.js';
@@ -38,6 +40,15 @@ describe.each(engines())('the embargo of a case on %s', (engine) => {
     const c = await makeCase(ctx, p, system);
     if (state !== 'triage') await move(c, 'start_fix');
     if (state === 'fix_ready') await move(c, 'fix_ready');
+    // Activation needs the advisory's summary (distributors are sent the draft).
+    await tx((trx) =>
+      saveAdvisoryDraft(trx, ctx.deps, {
+        actor: system,
+        origin: noOrigin,
+        theCase: c,
+        text: { ...emptyAdvisoryText, summary: 'Heap overflow' },
+      }),
+    );
     return requireCase(ctx.deps.db, p.id, c.number);
   };
   const caseUrl = (c: Case) => `/p/${project.slug}/cases/${c.number}`;

@@ -14,9 +14,16 @@ const R3 = 'report-3-in-P';
 const C1 = 'case-1-in-P';
 const C2 = 'case-2-in-Q';
 const C3 = 'case-3-in-P';
+const D1 = 'distributor-1-of-P';
+const D2 = 'distributor-2-of-Q';
 
 function user(
-  options: { admin?: boolean; roles?: [string, ProjectRole][]; caseGrants?: [string, string][] } = {},
+  options: {
+    admin?: boolean;
+    roles?: [string, ProjectRole][];
+    caseGrants?: [string, string][];
+    distributorOf?: [string, string][];
+  } = {},
 ): Actor {
   return {
     kind: 'user',
@@ -26,6 +33,7 @@ function user(
     isInstanceAdmin: options.admin ?? false,
     roles: new Map(options.roles ?? []),
     ...(options.caseGrants ? { caseGrants: new Map(options.caseGrants) } : {}),
+    ...(options.distributorOf ? { distributorOf: new Map(options.distributorOf) } : {}),
   };
 }
 
@@ -40,14 +48,16 @@ const actors = {
   adminOfAnotherProject: user({ roles: [[Q, 'admin']] }),
   // Invited from outside to the case in question of the own project (caseId -> projectId).
   collaboratorHere: user({ caseGrants: [[C1, P]] }),
+  // A contact of the distributor in question of the own project (distributorId -> projectId).
+  distributorContactHere: user({ distributorOf: [[D1, P]] }),
   system: { kind: 'system', label: 'scheduler' },
 } satisfies Record<string, Actor>;
 type ActorName = keyof typeof actors;
 
 /** The columns of each cell string, in order. Both projects have an admin (see 'a project without an admin'). */
 const subjects = {
-  ownProject: { projectId: P, reportId: R1, caseId: C1, projectHasAdmin: true },
-  anotherProject: { projectId: Q, reportId: R2, caseId: C2, projectHasAdmin: true },
+  ownProject: { projectId: P, reportId: R1, caseId: C1, distributorId: D1, projectHasAdmin: true },
+  anotherProject: { projectId: Q, reportId: R2, caseId: C2, distributorId: D2, projectHasAdmin: true },
   instance: { projectId: null },
 } satisfies Record<string, Subject>;
 type SubjectName = keyof typeof subjects;
@@ -68,10 +78,23 @@ const membersOnly: Row = {
   adminHere: 'Y..',
   adminOfAnotherProject: '.Y.',
   collaboratorHere: none,
+  distributorContactHere: none,
   system: all,
 };
 
 const caseAndItsCollaborators: Row = { ...membersOnly, collaboratorHere: 'Y..' };
+/** Project admins only; never instance admins (need-to-know), never another project's admin. */
+const projectAdminsOnly: Row = {
+  ...membersOnly,
+  securityMemberHere: none,
+};
+const distributorContactsOnly: Row = {
+  ...membersOnly,
+  securityMemberHere: none,
+  adminHere: none,
+  adminOfAnotherProject: none,
+  distributorContactHere: 'Y..',
+};
 
 // `satisfies Record<Action, Row>`: adding an action to policy.ts fails type-checking until it has a row here.
 const expected = {
@@ -85,6 +108,7 @@ const expected = {
     adminHere: none,
     adminOfAnotherProject: none,
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'project.view': membersOnly,
@@ -98,6 +122,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'project.members.manage': {
@@ -111,6 +136,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'project.intake.manage': {
@@ -125,6 +151,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'project.audit.read': {
@@ -138,6 +165,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'report.submit': {
@@ -150,6 +178,7 @@ const expected = {
     adminHere: all,
     adminOfAnotherProject: all,
     collaboratorHere: all,
+    distributorContactHere: all,
     system: all,
   },
   'report.read': membersOnly,
@@ -166,6 +195,7 @@ const expected = {
     adminHere: none,
     adminOfAnotherProject: none,
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'report.status.reply': {
@@ -178,6 +208,7 @@ const expected = {
     adminHere: none,
     adminOfAnotherProject: none,
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   // Members, and collaborators invited to the case in question (never another case, nor the project).
@@ -200,9 +231,48 @@ const expected = {
     adminHere: all,
     adminOfAnotherProject: all,
     collaboratorHere: all,
+    distributorContactHere: all,
     system: all,
   },
   'case.embargo.manage': membersOnly,
+  'case.advisory.edit': membersOnly,
+  'case.release': membersOnly,
+  'case.distributors.notify': membersOnly,
+  'case.retrospective.edit': membersOnly,
+  'project.embargo-policy.manage': projectAdminsOnly,
+  // Not instance admins: a distributor is sent every embargoed case ahead of the release.
+  'project.distributors.manage': projectAdminsOnly,
+  'project.lists.manage': projectAdminsOnly,
+  'project.announcements.manage': projectAdminsOnly,
+  'project.public.read': {
+    anonymous: all,
+    reporterOfThisReport: all,
+    reporterOfAnotherReport: all,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    collaboratorHere: all,
+    distributorContactHere: all,
+    system: all,
+  },
+  'distributor.portal': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    collaboratorHere: all,
+    distributorContactHere: all,
+    system: all,
+  },
+  // Its own organisation's notices and terms only: not the project's members, not another distributor.
+  'distributor.notice.read': distributorContactsOnly,
+  'distributor.terms.accept': distributorContactsOnly,
   'project.webhooks.manage': {
     anonymous: none,
     reporterOfThisReport: none,
@@ -213,6 +283,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'account.manage': {
@@ -225,6 +296,7 @@ const expected = {
     adminHere: all,
     adminOfAnotherProject: all,
     collaboratorHere: all,
+    distributorContactHere: all,
     system: all,
   },
   'project.severity-policy.read': {
@@ -237,6 +309,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
   'mail.body.read': {
@@ -250,6 +323,7 @@ const expected = {
     adminHere: 'Y..',
     adminOfAnotherProject: '.Y.',
     collaboratorHere: none,
+    distributorContactHere: none,
     system: all,
   },
 } satisfies Record<Action, Row>;
@@ -284,7 +358,11 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
     action === 'project.manage' ||
     action === 'project.members.manage' ||
     action === 'project.intake.manage' ||
-    action === 'project.webhooks.manage';
+    action === 'project.webhooks.manage' ||
+    action === 'project.embargo-policy.manage' ||
+    action === 'project.distributors.manage' ||
+    action === 'project.lists.manage' ||
+    action === 'project.announcements.manage';
   if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
@@ -302,7 +380,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(27);
+    expect(actions).toHaveLength(39);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {
@@ -379,7 +457,7 @@ describe('authorize, spelled out', () => {
 describe('a project without an admin', () => {
   // Recovery and bootstrap: while a project has no admin at all, an instance admin may choose its
   // members and its intake addresses (audited like any change); nothing else changes for anyone.
-  const orphan: Subject = { projectId: P, reportId: R1, caseId: C1, projectHasAdmin: false };
+  const orphan: Subject = { projectId: P, reportId: R1, caseId: C1, distributorId: D1, projectHasAdmin: false };
   const mayDecideForOrphan: Record<ActorName, boolean> = {
     anonymous: false,
     reporterOfThisReport: false,
@@ -390,6 +468,7 @@ describe('a project without an admin', () => {
     adminHere: true,
     adminOfAnotherProject: false,
     collaboratorHere: false,
+    distributorContactHere: false,
     system: true,
   };
   const orphanActions: Action[] = ['project.members.manage', 'project.intake.manage'];

@@ -3,6 +3,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
+import { emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
+import { saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { addIntakeAddress } from '../../src/domain/mail-intake/intake-addresses.service.js';
 import { storeInboundMessage } from '../../src/domain/mail-intake/store-inbound.js';
@@ -667,6 +669,10 @@ async function caseForEmbargo(
   if (state === 'fix_ready') {
     await tx(ctx, (trx) => transitionCase(trx, ctx.deps, { ...by, theCase, action: 'fix_ready' }));
   }
+  // Activation needs the advisory's summary.
+  await tx(ctx, (trx) =>
+    saveAdvisoryDraft(trx, ctx.deps, { ...by, theCase, text: { ...emptyAdvisoryText, summary: 'Matrix advisory' } }),
+  );
   let dayLater = '';
   if (embargo) {
     const planned = await tx(ctx, (trx) => proposeEmbargo(trx, ctx.deps, { ...by, theCase }));

@@ -13,7 +13,9 @@ import { type CaseMilestone, notifyCaseProgress } from './case-progress.js';
 import { type CaseAction, type CaseState, nextCaseState } from './case-state.js';
 import type { Case } from './cases.js';
 import { findCaseRow, toCase, updateCaseState } from './cases.repository.js';
-import { embargoBroken, embargoLifted } from './embargo.service.js';
+import { embargoBroken, embargoLifted, resumeEmbargo } from './embargo.service.js';
+import { findEmbargoRow } from './embargo.repository.js';
+import { announceBroken, announceCancelled } from '../release/embargo-notices.js';
 
 /** Actions that must say why: they undo progress, end the case early or end the embargo. */
 const NEEDS_REASON: readonly CaseAction[] = ['reopen_fix', 'unschedule', 'close', 'break_embargo'];
@@ -63,7 +65,15 @@ export async function transitionCase(
   const at = iso(now);
   const broken = input.action === 'break_embargo';
   await updateCaseState(trx, row.id, { state: to, at, ...(broken ? { embargoBrokenAt: at } : {}) });
-  if (broken) await embargoBroken(trx, deps, row.id);
+  if (broken) {
+    await embargoBroken(trx, deps, row.id);
+    await announceBroken(trx, deps, { theCase: toCase(row), row: await findEmbargoRow(trx, row.id), reason });
+  }
+  if (input.action === 'close' && from === 'scheduled') {
+    // A scheduled release that will not happen: those told of it must hear so.
+    const embargo = await findEmbargoRow(trx, row.id);
+    if (embargo) await announceCancelled(trx, deps, { theCase: toCase(row), row: embargo, reason: reason ?? '', at });
+  }
   if (input.action === 'publish') await embargoLifted(trx, deps, row.id);
   await insertHistory(trx, {
     id: newId(),
@@ -105,5 +115,10 @@ export async function transitionCase(
   }
   const updated = await findCaseRow(trx, { projectId: row.project_id, id: row.id });
   if (!updated) throw new DomainError('NOT_FOUND', 'No such case.');
+  // A fix ready again under an embargo that was in force: the release is scheduled again.
+  if (input.action === 'fix_ready' && (await resumeEmbargo(trx, deps, toCase(updated)))) {
+    const resumed = await findCaseRow(trx, { projectId: row.project_id, id: row.id });
+    if (resumed) return toCase(resumed);
+  }
   return toCase(updated);
 }

@@ -96,6 +96,15 @@ export async function updateCaseState(
     .execute();
 }
 
+/** Marks the case embargoed or not (the go makes it public); the caller holds the case's lock. */
+export async function setCaseEmbargoed(trx: Trx, caseId: string, embargoed: boolean): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set({ embargoed: embargoed ? 1 : 0 })
+    .where('id', '=', caseId)
+    .execute();
+}
+
 /** Whether the report's reporter was already told of this milestone (a 'progress' entry). */
 export async function milestoneTold(db: DbOrTrx, reportId: string, milestone: string): Promise<boolean> {
   const row = await db

@@ -15,6 +15,9 @@ import type { Case } from './cases.js';
 import { findCaseRow, toCase } from './cases.repository.js';
 import { defaultEmbargoPolicy, type EmbargoPolicy, parseEmbargoPolicy } from './embargo-policy.js';
 import { checkRelease, type EmbargoTimeline, parseInstant, planTimeline, proposeRelease } from './embargo-timeline.js';
+import { getAdvisory } from '../advisories/advisories.service.js';
+import { announceCancelled, announceRevision } from '../release/embargo-notices.js';
+import { enqueueSteps } from '../release/step-jobs.js';
 import {
   type EmbargoRevisionRow,
   type EmbargoRow,
@@ -184,12 +187,13 @@ async function record(
     value: string;
     reason: string | null;
   },
-): Promise<void> {
+): Promise<string> {
   const now = deps.clock.now();
   const at = iso(now);
   const c = input.theCase;
+  const revisionId = newId();
   await insertRevisionRow(trx, {
-    id: newId(),
+    id: revisionId,
     case_id: c.id,
     at,
     actor_user_id: input.actor.kind === 'user' ? input.actor.userId : null,
@@ -225,6 +229,7 @@ async function record(
     },
   });
   await caseMoved(trx, deps, { caseId: c.id, projectId: c.projectId, at: now });
+  return revisionId;
 }
 
 export interface ProposeEmbargoInput extends EmbargoChange {
@@ -267,6 +272,11 @@ export async function proposeEmbargo(trx: Trx, deps: EmbargoDeps, input: Propose
     ...timelineColumns(timelineText(timeline)),
     created_at: at,
     updated_at: at,
+    distributor_notice_done_at: null,
+    public_notice_done_at: null,
+    prerelease_notice_done_at: null,
+    released_at: null,
+    retrospective_done_at: null,
   });
   await record(trx, deps, {
     ...input,
@@ -312,12 +322,31 @@ export async function activateEmbargo(trx: Trx, deps: EmbargoDeps, input: Embarg
     policy,
     distributorNoticeAt: new Date(row.distributor_notice_at ?? row.release_at),
   });
+  await requireSummary(trx, theCase);
   await transitionCase(trx, deps, { ...input, theCase, action: 'schedule', releaseAt: row.release_at });
   await updateEmbargoRow(trx, theCase.id, {
     state: row.state === 'revised' ? 'revised' : 'active',
     updated_at: iso(now),
   });
+  await enqueueSteps(trx, deps, await mustGetRow(trx, theCase.id));
   return mustGet(trx, theCase.id);
+}
+
+async function mustGetRow(trx: Trx, caseId: string): Promise<EmbargoRow> {
+  const row = await findEmbargoRow(trx, caseId);
+  if (!row) throw new DomainError('NOT_FOUND', 'The case has no embargo.');
+  return row;
+}
+
+/** Distributors are sent the advisory draft, and the go publishes it: it needs at least its summary. */
+async function requireSummary(db: DbOrTrx, theCase: Case): Promise<void> {
+  if (!(await getAdvisory(db, theCase)).summary) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'Write the advisory draft (at least its summary) first: distributors are sent it, and the release publishes it.',
+      { field: 'advisory' },
+    );
+  }
 }
 
 export interface ReviseEmbargoInput extends EmbargoChange {
@@ -355,12 +384,17 @@ export async function reviseEmbargo(trx: Trx, deps: EmbargoDeps, input: ReviseEm
   const distributorNoticeAt = optionalInstant(input.distributorNoticeAt, 'distributorNoticeAt') ?? told;
   const timeline = planTimeline({ releaseAt, policy, notBefore: now, distributorNoticeAt });
   checkRelease({ releaseAt, now, policy, distributorNoticeAt: timeline.distributorNoticeAt });
+  const columns = timelineColumns(timelineText(timeline));
   await updateEmbargoRow(trx, theCase.id, {
     state: row.state === 'proposed' ? 'proposed' : 'revised',
-    ...timelineColumns(timelineText(timeline)),
+    ...columns,
+    // A pre-release notice already sent is sent again a day before the new time, if that is still ahead.
+    ...(row.prerelease_notice_done_at && (columns.prerelease_notice_at ?? '') > iso(now)
+      ? { prerelease_notice_done_at: null }
+      : {}),
     updated_at: iso(now),
   });
-  await record(trx, deps, {
+  const revisionId = await record(trx, deps, {
     ...input,
     theCase,
     change: 'embargo.revised',
@@ -368,7 +402,123 @@ export async function reviseEmbargo(trx: Trx, deps: EmbargoDeps, input: ReviseEm
     value: iso(releaseAt),
     reason,
   });
+  if (theCase.state === 'scheduled') await enqueueSteps(trx, deps, await mustGetRow(trx, theCase.id));
+  await announceRevision(trx, deps, { theCase, before: row, releaseAt: iso(releaseAt), reason, revisionId });
   return mustGet(trx, theCase.id);
+}
+
+/**
+ * Calls the go off before it starts: the case goes back to fix_ready and the embargo is held
+ * (proposed: it is not put back in force by itself); those already told hear that the release is
+ * postponed. Refused once the go ran (the case is published): INVALID_TRANSITION.
+ */
+export async function cancelRelease(
+  trx: Trx,
+  deps: EmbargoDeps,
+  input: EmbargoChange & { reason: string },
+): Promise<Embargo> {
+  const theCase = await lockedCase(trx, input.theCase);
+  const row = await openEmbargo(trx, theCase.id);
+  await transitionCase(trx, deps, { ...input, theCase, action: 'unschedule', reason: input.reason });
+  const at = iso(deps.clock.now());
+  await updateEmbargoRow(trx, theCase.id, { state: 'proposed', updated_at: at });
+  await announceCancelled(trx, deps, { theCase, row, reason: input.reason.trim(), at });
+  return mustGet(trx, theCase.id);
+}
+
+/**
+ * After the embargo broke: publishes as soon as possible. The case must have its fix ready (or be
+ * scheduled); it is scheduled for now, and the go's job is enqueued due now, so the worker runs it
+ * at once (and exactly once, like any go). A case with no embargo yet gets one, broken.
+ */
+export async function releaseNow(
+  trx: Trx,
+  deps: EmbargoDeps,
+  input: EmbargoChange & { reason?: string | null },
+): Promise<Embargo> {
+  const theCase = await lockedCase(trx, input.theCase);
+  if (!theCase.embargoBrokenAt) {
+    throw new DomainError(
+      'INVALID_TRANSITION',
+      'Release now is for a broken embargo; otherwise revise the release time.',
+      {
+        from: theCase.state,
+        action: 'release_now',
+      },
+    );
+  }
+  if (theCase.state !== 'fix_ready' && theCase.state !== 'scheduled') {
+    throw new DomainError('INVALID_TRANSITION', 'The fix must be ready before it is released.', {
+      from: theCase.state,
+      action: 'release_now',
+    });
+  }
+  await requireSummary(trx, theCase);
+  const now = deps.clock.now();
+  const at = iso(now);
+  const policy = await getEmbargoPolicy(trx, theCase.projectId);
+  const existing = await findEmbargoRow(trx, theCase.id);
+  if (existing?.released_at) throw new DomainError('CONFLICT', 'The case is already released.');
+  if (!existing) {
+    await insertEmbargoRow(trx, {
+      case_id: theCase.id,
+      project_id: theCase.projectId,
+      state: 'broken',
+      release_at: at,
+      distributor_notice_at: null,
+      public_notice_at: null,
+      prerelease_notice_at: null,
+      retrospective_at: iso(new Date(now.getTime() + policy.retrospectiveDays * 86_400_000)),
+      created_at: at,
+      updated_at: at,
+      distributor_notice_done_at: null,
+      public_notice_done_at: null,
+      prerelease_notice_done_at: null,
+      released_at: null,
+      retrospective_done_at: null,
+    });
+  } else {
+    await updateEmbargoRow(trx, theCase.id, {
+      release_at: at,
+      retrospective_at: iso(new Date(now.getTime() + policy.retrospectiveDays * 86_400_000)),
+      updated_at: at,
+    });
+  }
+  await record(trx, deps, {
+    ...input,
+    theCase,
+    change: 'embargo.revised',
+    previous: existing?.release_at ?? null,
+    value: at,
+    reason: input.reason?.trim() || 'The embargo is broken: released at once.',
+  });
+  if (theCase.state === 'fix_ready') {
+    await transitionCase(trx, deps, { ...input, theCase, action: 'schedule', releaseAt: at });
+  }
+  await enqueueSteps(trx, deps, await mustGetRow(trx, theCase.id), ['release', 'retrospective']);
+  return mustGet(trx, theCase.id);
+}
+
+/**
+ * Puts an embargo that was in force back in force when the case's fix is ready again (after a new
+ * patch reopened it), if its release is still ahead; for transitionCase on 'fix_ready', under the
+ * case's lock. Returns whether the case was scheduled again.
+ */
+export async function resumeEmbargo(trx: Trx, deps: EmbargoDeps, theCase: Case): Promise<boolean> {
+  const row = await findEmbargoRow(trx, theCase.id);
+  if (!row || (row.state !== 'active' && row.state !== 'revised') || theCase.embargoBrokenAt) return false;
+  const now = deps.clock.now();
+  if (row.release_at <= iso(now) || !(await getAdvisory(trx, theCase)).summary) return false;
+  await transitionCase(trx, deps, {
+    actor: { kind: 'system', label: 'embargo' },
+    origin: { ip: null, userAgent: null },
+    theCase,
+    action: 'schedule',
+    reason: 'The fix is ready again: the embargo in force schedules the release.',
+    releaseAt: row.release_at,
+  });
+  await enqueueSteps(trx, deps, row);
+  return true;
 }
 
 async function endEmbargo(trx: Trx, deps: Pick<Deps, 'clock'>, caseId: string, state: EmbargoState): Promise<boolean> {

@@ -19,6 +19,12 @@ export interface EmbargoesTable {
   retrospective_at: string | null;
   created_at: string;
   updated_at: string;
+  // When each step of the timeline was done (migration 0006); null while it is still to come.
+  distributor_notice_done_at: string | null;
+  public_notice_done_at: string | null;
+  prerelease_notice_done_at: string | null;
+  released_at: string | null;
+  retrospective_done_at: string | null;
 }
 
 export interface EmbargoRevisionsTable {

@@ -18,7 +18,7 @@ import {
   markApiTokenRevoked,
   touchApiToken,
 } from './api-tokens.repository.js';
-import { caseGrantsOfUser, findUserRowById, rolesOfUser } from './users.repository.js';
+import { caseGrantsOfUser, distributorsOfUser, findUserRowById, rolesOfUser } from './users.repository.js';
 
 // Personal API tokens: a team member's credential for the JSON API, which never reads the session
 // cookie. Only the SHA-256 of a token is stored; the token itself is shown once, at creation.
@@ -173,5 +173,6 @@ export async function findApiTokenActor(db: DbOrTrx, clock: Clock, token: string
     isInstanceAdmin: user.is_instance_admin === 1,
     roles: await rolesOfUser(db, user.id),
     caseGrants: await caseGrantsOfUser(db, user.id),
+    distributorOf: await distributorsOfUser(db, user.id),
   };
 }

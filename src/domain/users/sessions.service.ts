@@ -4,7 +4,7 @@ import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { RequestOrigin } from '../audit/audit.js';
 import { hashToken, newSecretToken } from '../ids.js';
 import type { SessionInfo } from './users.js';
-import { caseGrantsOfUser, findUserRowById, rolesOfUser, toUser } from './users.repository.js';
+import { caseGrantsOfUser, distributorsOfUser, findUserRowById, rolesOfUser, toUser } from './users.repository.js';
 
 // last_seen_at is refreshed at most this often, so reads do not turn every request into a write.
 const TOUCH_EVERY_MS = 5 * 60_000;
@@ -36,6 +36,8 @@ export async function createSession(
 export interface LiveSession extends SessionInfo {
   /** caseId -> projectId of the cases the user was invited to as a collaborator (not revoked). */
   caseGrants: Map<string, string>;
+  /** distributorId -> projectId of the distributors the user is a contact of. */
+  distributorOf: Map<string, string>;
 }
 
 /** The live session for a cookie token, or undefined when unknown, expired or its user is disabled. */
@@ -58,6 +60,7 @@ export async function findSession(db: DbOrTrx, clock: Clock, token: string): Pro
     sessionIdHash: idHash,
     roles: await rolesOfUser(db, row.id),
     caseGrants: await caseGrantsOfUser(db, row.id),
+    distributorOf: await distributorsOfUser(db, row.id),
   };
 }
 

@@ -10,7 +10,7 @@ import { hasAnyMembership } from '../projects/projects.repository.js';
 import { revokeAllApiTokensOfUser } from './api-tokens.repository.js';
 import { accountSetupLink, type SetupLink } from './setup.service.js';
 import type { User } from './users.js';
-import { caseGrantsOfUser, findUserRowById, toUser } from './users.repository.js';
+import { caseGrantsOfUser, distributorsOfUser, findUserRowById, toUser } from './users.repository.js';
 import { createUser } from './users.service.js';
 
 // Instance administration: invitations, disabling and the instance admin flag. Callers check the
@@ -76,9 +76,12 @@ export async function resendSetupLink(
   const user = await requireUserById(trx, input.userId);
   if (user.hasPassword) throw new DomainError('CONFLICT', 'This account already has a password.');
   const link = await sendSetupLink(trx, deps, user);
-  // Shown only for an account that can read nothing embargoed: no project, and no invited case (an
-  // instance admin holding a collaborator's setup link could otherwise sign in as them).
-  const shown = !(await hasAnyMembership(trx, user.id)) && (await caseGrantsOfUser(trx, user.id)).size === 0;
+  // Shown only for an account that can read nothing embargoed: no project, no invited case and no
+  // distributor (an instance admin holding such a setup link could otherwise sign in as them).
+  const shown =
+    !(await hasAnyMembership(trx, user.id)) &&
+    (await caseGrantsOfUser(trx, user.id)).size === 0 &&
+    (await distributorsOfUser(trx, user.id)).size === 0;
   await audit(trx, deps, input.by, 'user.setup_link_issued', user.id, { shown });
   return { user, link: shown ? link : null };
 }

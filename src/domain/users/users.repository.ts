@@ -36,6 +36,19 @@ export async function rolesOfUser(db: DbOrTrx, userId: string): Promise<Map<stri
   return new Map(rows.map((r) => [r.project_id, r.role as ProjectRole]));
 }
 
+/** distributorId -> projectId for every distributor (not removed) the user is a contact (not removed) of. */
+export async function distributorsOfUser(db: DbOrTrx, userId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('distributor_contacts')
+    .innerJoin('distributors', 'distributors.id', 'distributor_contacts.distributor_id')
+    .select(['distributors.id as distributor_id', 'distributors.project_id as project_id'])
+    .where('distributor_contacts.user_id', '=', userId)
+    .where('distributor_contacts.removed_at', 'is', null)
+    .where('distributors.removed_at', 'is', null)
+    .execute();
+  return new Map(rows.map((r) => [r.distributor_id, r.project_id]));
+}
+
 /** caseId -> projectId for every case the user was invited to and whose grant was not revoked. */
 export async function caseGrantsOfUser(db: DbOrTrx, userId: string): Promise<Map<string, string>> {
   const rows = await db

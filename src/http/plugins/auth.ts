@@ -82,6 +82,7 @@ export function authPlugin(deps: Deps) {
         isInstanceAdmin: session.user.isInstanceAdmin,
         roles: session.roles,
         caseGrants: session.caseGrants,
+        distributorOf: session.distributorOf,
       };
     });
   };

@@ -18,6 +18,16 @@ declare module 'fastify' {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: the route takes no CSRF token, because its URL carries its own credential and a mail
+     * client posts to it with no cookie (RFC 8058 one-click unsubscribe). Never for a session's action.
+     */
+    csrf?: false;
+  }
+}
+
 function sign(secret: Buffer, seed: string): string {
   return crypto.createHmac('sha256', secret).update(seed).digest('base64url');
 }
@@ -67,6 +77,7 @@ export function csrfPlugin(deps: Deps) {
 
     app.addHook('preHandler', async (request: FastifyRequest) => {
       if (SAFE.has(request.method) || isApiRequest(request)) return;
+      if (request.routeOptions.config.csrf === false) return;
       const seed = seedOf(request);
       const token = submittedToken(request);
       if (!seed || !token || !safeEqual(token, sign(deps.secret, seed))) throw new DomainError('CSRF_TOKEN_INVALID');

@@ -3,6 +3,12 @@ import { renderAccountSetup } from './account-setup.email.js';
 import { renderCaseInvitation } from './case-invitation.email.js';
 import { renderCaseProgress } from './case-progress.email.js';
 import { renderCaseReminder } from './case-reminder.email.js';
+import { renderAnnouncement } from './announcement.email.js';
+import { renderCaseTimeline } from './case-timeline.email.js';
+import { renderDistributorNotice } from './distributor-notice.email.js';
+import { renderDistributorUpdate } from './distributor-update.email.js';
+import { renderDistributorWelcome } from './distributor-welcome.email.js';
+import { renderListConfirm } from './list-confirm.email.js';
 import type { RenderedEmail, TemplateContext } from './email-layout.js';
 import { renderReportReceived } from './report-received.email.js';
 import { renderReporterUpdate } from './reporter-update.email.js';
@@ -30,5 +36,17 @@ export function renderEmail(email: Email, ctx: TemplateContext): RenderedEmail {
       return renderCaseProgress(email);
     case 'case-reminder':
       return renderCaseReminder(email);
+    case 'distributor-welcome':
+      return renderDistributorWelcome(email);
+    case 'distributor-notice':
+      return renderDistributorNotice(email);
+    case 'distributor-update':
+      return renderDistributorUpdate(email);
+    case 'list-confirm':
+      return renderListConfirm(email);
+    case 'announcement':
+      return renderAnnouncement(email);
+    case 'case-timeline':
+      return renderCaseTimeline(email);
   }
 }

@@ -1,0 +1,268 @@
+import { iso } from '../../clock.js';
+import type { DbOrTrx, Trx } from '../../db/types.js';
+import type { Deps } from '../../deps.js';
+import { DomainError } from '../../errors.js';
+import { type Actor, actorLabel } from '../../policies/actor.js';
+import type { RequestOrigin } from '../audit/audit.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { Case } from '../cases/cases.js';
+import { findCaseRow, insertHistory, lockCase, lockProjectCaseNumbers } from '../cases/cases.repository.js';
+import { newId } from '../ids.js';
+import { caseMoved } from '../severity/case-reminders.js';
+import {
+  ADVISORY_PROSE_FIELDS,
+  type Advisory,
+  type AdvisoryText,
+  CREDIT_TYPES,
+  type Credit,
+  type CreditType,
+  emptyAdvisoryText,
+} from './advisories.js';
+import {
+  type AdvisoryRow,
+  countPublicIds,
+  findAdvisoryRow,
+  findPublishedAdvisoryRow,
+  insertAdvisoryRow,
+  publishedAdvisoryRows,
+  updateAdvisoryRow,
+} from './advisories.repository.js';
+
+// The advisory draft of a case. Callers check 'case.advisory.edit' (changes) and 'case.read'
+// (reads, which they audit: the draft is embargoed content). Publication is the go's
+// (release/the-go.service.ts), in its transaction.
+
+const SUMMARY_MAX = 300;
+const PROSE_MAX = 20_000;
+const CREDITS_MAX = 50;
+const CREDIT_NAME_MAX = 200;
+
+const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { field });
+
+function toAdvisory(row: AdvisoryRow): Advisory {
+  return {
+    caseId: row.case_id,
+    projectId: row.project_id,
+    publicId: row.public_id,
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    summary: row.summary,
+    details: row.details,
+    affected: row.affected_text,
+    howToCheck: row.check_text,
+    upgrade: row.upgrade_text,
+    mitigations: row.mitigations_text,
+    detection: row.detection_text,
+    credits: JSON.parse(row.credits) as Credit[],
+  };
+}
+
+const columns = (t: AdvisoryText) => ({
+  summary: t.summary,
+  details: t.details,
+  affected_text: t.affected,
+  check_text: t.howToCheck,
+  upgrade_text: t.upgrade,
+  mitigations_text: t.mitigations,
+  detection_text: t.detection,
+  credits: JSON.stringify(t.credits),
+});
+
+/**
+ * Checks a draft as submitted (unknown: a form or JSON body): VALIDATION_FAILED names the field. The
+ * summary is one line; prose keeps its line breaks (CRLF becomes LF); credits need a name and an OSV type.
+ */
+export function parseAdvisoryText(raw: unknown): AdvisoryText {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid('advisory', 'Send the advisory as an object.');
+  const o = raw as Record<string, unknown>;
+  const text = (field: string, max: number): string => {
+    const value = o[field] ?? '';
+    if (typeof value !== 'string') throw invalid(field, `${field} must be text.`);
+    const clean = value.replace(/\r\n?/g, '\n').trim();
+    if (clean.length > max) throw invalid(field, `${field} is longer than ${max} characters.`);
+    return clean;
+  };
+  const summary = text('summary', SUMMARY_MAX);
+  if (/\n/.test(summary)) throw invalid('summary', 'The summary is one line.');
+  const prose = Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, text(f, PROSE_MAX)])) as Record<
+    (typeof ADVISORY_PROSE_FIELDS)[number],
+    string
+  >;
+  const rawCredits = o.credits ?? [];
+  if (!Array.isArray(rawCredits)) throw invalid('credits', 'Credits are a list.');
+  if (rawCredits.length > CREDITS_MAX) throw invalid('credits', `At most ${CREDITS_MAX} credits.`);
+  const credits = rawCredits.map((c: unknown, i): Credit => {
+    const entry = (c ?? {}) as Record<string, unknown>;
+    const name = typeof entry.name === 'string' ? entry.name.replace(/\s+/g, ' ').trim() : '';
+    if (!name || name.length > CREDIT_NAME_MAX) {
+      throw invalid(`credits.${i}.name`, `Each credit names someone (at most ${CREDIT_NAME_MAX} characters).`);
+    }
+    const type = typeof entry.type === 'string' ? entry.type.toUpperCase() : 'OTHER';
+    if (!(CREDIT_TYPES as readonly string[]).includes(type)) {
+      throw invalid(`credits.${i}.type`, `A credit's type is one of ${CREDIT_TYPES.join(', ')}.`);
+    }
+    return { name, type: type as CreditType };
+  });
+  return { summary, ...prose, credits };
+}
+
+/** The case's advisory, or an empty draft. Embargoed until published: the caller audits the read. */
+export async function getAdvisory(db: DbOrTrx, theCase: Pick<Case, 'id' | 'projectId'>): Promise<Advisory> {
+  const row = await findAdvisoryRow(db, theCase.id);
+  if (row) return toAdvisory(row);
+  return {
+    ...emptyAdvisoryText,
+    caseId: theCase.id,
+    projectId: theCase.projectId,
+    publicId: null,
+    publishedAt: null,
+    updatedAt: null,
+  };
+}
+
+/** Which fields differ, for the history (names only: the text itself is embargoed and stays out of the audit log). */
+function changedFields(before: AdvisoryText, after: AdvisoryText): string[] {
+  const keys = ['summary', ...ADVISORY_PROSE_FIELDS] as const;
+  const changed: string[] = keys.filter((k) => before[k] !== after[k]);
+  if (JSON.stringify(before.credits) !== JSON.stringify(after.credits)) changed.push('credits');
+  return changed;
+}
+
+export interface SaveAdvisoryInput {
+  actor: Actor;
+  origin: RequestOrigin;
+  theCase: Pick<Case, 'id' | 'projectId'>;
+  text: AdvisoryText;
+}
+
+/**
+ * Saves the draft, under the case's lock. A published advisory is not edited here (its updates are
+ * revisions of a public record): INVALID_TRANSITION. Nothing changed: nothing is written.
+ */
+export async function saveAdvisoryDraft(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: SaveAdvisoryInput,
+): Promise<{ advisory: Advisory; changed: string[] }> {
+  await lockCase(trx, input.theCase.id);
+  const caseRow = await findCaseRow(trx, { projectId: input.theCase.projectId, id: input.theCase.id });
+  if (!caseRow) throw new DomainError('NOT_FOUND', 'No such case.');
+  const before = await getAdvisory(trx, input.theCase);
+  if (before.publishedAt) {
+    throw new DomainError('INVALID_TRANSITION', 'The advisory is published: it is no longer a draft.', {
+      from: 'published',
+      action: 'edit_draft',
+    });
+  }
+  if (caseRow.state === 'closed') {
+    throw new DomainError('INVALID_TRANSITION', 'The case is closed.', { from: 'closed', action: 'edit_draft' });
+  }
+  if (!input.text.summary && caseRow.state === 'scheduled') {
+    throw invalid(
+      'summary',
+      'The release is scheduled: the advisory needs its summary, which becomes its public title.',
+    );
+  }
+  const changed = changedFields(before, input.text);
+  if (changed.length === 0) return { advisory: before, changed };
+  const now = deps.clock.now();
+  const at = iso(now);
+  const by = input.actor.kind === 'user' ? input.actor.userId : null;
+  if (before.updatedAt === null) {
+    await insertAdvisoryRow(trx, {
+      id: newId(),
+      case_id: caseRow.id,
+      project_id: caseRow.project_id,
+      public_id: null,
+      ...columns(input.text),
+      published_at: null,
+      created_at: at,
+      updated_at: at,
+      updated_by: by,
+    });
+  } else {
+    await updateAdvisoryRow(trx, caseRow.id, { ...columns(input.text), updated_at: at, updated_by: by });
+  }
+  await insertHistory(trx, {
+    id: newId(),
+    case_id: caseRow.id,
+    project_id: caseRow.project_id,
+    at,
+    actor_user_id: by,
+    actor_label: actorLabel(input.actor),
+    change: 'advisory.draft',
+    previous: null,
+    value: JSON.stringify(changed),
+    reason: null,
+  });
+  await recordAudit(trx, deps.clock, {
+    actor: input.actor,
+    origin: input.origin,
+    projectId: caseRow.project_id,
+    action: 'case.advisory_drafted',
+    subjectType: 'case',
+    subjectId: caseRow.id,
+    detail: { number: caseRow.number, fields: changed },
+  });
+  await caseMoved(trx, deps, { caseId: caseRow.id, projectId: caseRow.project_id, at: now });
+  return { advisory: await getAdvisory(trx, input.theCase), changed };
+}
+
+/** The prefix of a project's public ids: its slug in capitals (DEMO), then the year. */
+export function publicIdPrefix(slug: string, at: Date): string {
+  return `${slug.toUpperCase()}-${at.getUTCFullYear()}-`;
+}
+
+/**
+ * Publishes the case's advisory (for the go, in its transaction, under the case's lock): assigns the
+ * next public id of the project's year (under the project's row lock, so two releases at once
+ * number apart) and sets the publication time. A case is scheduled only with a summary (the
+ * embargo's activation checks it); should one still be missing, the public id stands in, never the
+ * case's title (the reporter's words). Idempotent: a published advisory is returned as it is.
+ */
+export async function publishAdvisory(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: { theCase: Pick<Case, 'id' | 'projectId'>; projectSlug: string },
+): Promise<Advisory> {
+  const existing = await getAdvisory(trx, input.theCase);
+  if (existing.publishedAt) return existing;
+  const now = deps.clock.now();
+  const at = iso(now);
+  await lockProjectCaseNumbers(trx, input.theCase.projectId);
+  const prefix = publicIdPrefix(input.projectSlug, now);
+  const publicId = `${prefix}${String((await countPublicIds(trx, input.theCase.projectId, prefix)) + 1).padStart(4, '0')}`;
+  if (existing.updatedAt === null) {
+    await insertAdvisoryRow(trx, {
+      id: newId(),
+      case_id: input.theCase.id,
+      project_id: input.theCase.projectId,
+      public_id: publicId,
+      ...columns({ ...emptyAdvisoryText, summary: `Security advisory ${publicId}` }),
+      published_at: at,
+      created_at: at,
+      updated_at: at,
+      updated_by: null,
+    });
+  } else {
+    await updateAdvisoryRow(trx, input.theCase.id, {
+      public_id: publicId,
+      published_at: at,
+      ...(existing.summary ? {} : { summary: `Security advisory ${publicId}` }),
+    });
+  }
+  return getAdvisory(trx, input.theCase);
+}
+
+/** The project's published advisories, newest first: public. */
+export async function publishedAdvisories(db: DbOrTrx, projectId: string, limit = 100): Promise<Advisory[]> {
+  return (await publishedAdvisoryRows(db, projectId, limit)).map(toAdvisory);
+}
+
+/** One published advisory by its public id, or NOT_FOUND (a draft does not exist to the public). */
+export async function requirePublishedAdvisory(db: DbOrTrx, projectId: string, publicId: string): Promise<Advisory> {
+  const row = await findPublishedAdvisoryRow(db, projectId, publicId);
+  if (!row) throw new DomainError('NOT_FOUND', 'No published advisory with this id.');
+  return toAdvisory(row);
+}
