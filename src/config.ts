@@ -46,7 +46,19 @@ export interface Config {
     imapPollSeconds: number;
   };
   sessionDays: number;
-  worker: { pollMs: number; concurrency: number };
+  /** Mailing list subscription requests accepted per client address per hour. */
+  listRequestsPerHour: number;
+  worker: {
+    pollMs: number;
+    concurrency: number;
+    /** How long a claim lasts without renewal: a running job renews it; a dead worker's job is free after it. */
+    lockMs: number;
+  };
+  /**
+   * Crash tests only: names of points (src/failpoints.ts) where the process kills itself, as a power
+   * cut would, to prove that nothing is lost or done twice across a crash. Empty in production.
+   */
+  failpoints: readonly string[];
   webhooks: {
     /** Lets webhooks target loopback, private and link-local addresses (tests, or a receiver on the LAN). */
     allowPrivate: boolean;
@@ -115,10 +127,16 @@ export function loadConfig(env: Env = process.env): Config {
       imapPollSeconds: int(env, 'EMBARGO_IMAP_POLL_SECONDS', 60),
     },
     sessionDays: int(env, 'EMBARGO_SESSION_DAYS', 14),
+    listRequestsPerHour: int(env, 'EMBARGO_LIST_REQUESTS_PER_HOUR', 10),
     worker: {
       pollMs: int(env, 'EMBARGO_WORKER_POLL_MS', 1000),
       concurrency: int(env, 'EMBARGO_WORKER_CONCURRENCY', 4),
+      lockMs: int(env, 'EMBARGO_WORKER_LOCK_SECONDS', 300) * 1000,
     },
+    failpoints: (env.EMBARGO_FAILPOINTS ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
     // Off by default: otherwise a project admin could make the server post to its own network.
     webhooks: { allowPrivate: bool(env, 'EMBARGO_WEBHOOK_ALLOW_PRIVATE', false) },
   };

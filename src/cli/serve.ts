@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { armFailpoints } from '../failpoints.js';
 import { seedDemoProject } from '../domain/instance/demo.service.js';
 import { issueFirstAdminLink } from '../domain/users/setup.service.js';
 import { buildApp } from '../http/app.js';
@@ -28,14 +29,13 @@ export function parseRoles(value: string | undefined): Role[] {
  */
 export async function serve(options: { roles: Role[] }): Promise<void> {
   const config = loadConfig();
+  armFailpoints(config.failpoints);
   const runtime = await openRuntime(config);
   const { deps } = runtime;
   const log = deps.logger;
 
   const seeded = config.seedDemo
-    ? await deps.db
-        .transaction()
-        .execute((trx) => seedDemoProject(trx, deps.clock, { mailDomain: config.mailIn.domain }))
+    ? await deps.db.transaction().execute((trx) => seedDemoProject(trx, deps, { mailDomain: config.mailIn.domain }))
     : false;
   if (seeded) log.info({ slug: 'demo' }, 'seeded the demo project');
   // Only a web process offers the link (a new one replaces older ones), so a worker restarting
@@ -57,6 +57,7 @@ export async function serve(options: { roles: Role[] }): Promise<void> {
       handlers: jobHandlers(deps),
       pollMs: config.worker.pollMs,
       concurrency: config.worker.concurrency,
+      lockMs: config.worker.lockMs,
     });
     deps.wakeWorker = () => worker.wake();
     worker.start();

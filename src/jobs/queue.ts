@@ -89,6 +89,21 @@ export async function claimDueJobs(
   return claimed;
 }
 
+/** Extends a running job's claim by `lockMs` from now; only while `workerId` still holds it. */
+export async function renewClaim(
+  db: DbOrTrx,
+  clock: Clock,
+  options: { id: string; workerId: string; lockMs: number },
+): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ lock_expires_at: iso(addMs(clock.now(), options.lockMs)) })
+    .where('id', '=', options.id)
+    .where('claimed_by', '=', options.workerId)
+    .where('completed_at', 'is', null)
+    .execute();
+}
+
 export async function completeJob(db: DbOrTrx, clock: Clock, id: string, workerId: string): Promise<void> {
   await db
     .updateTable('jobs')

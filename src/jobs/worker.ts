@@ -4,7 +4,13 @@ import type { Db } from '../db/types.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
 import type { JobKind, PayloadOf } from '../domain/outbox/job-types.js';
-import { claimDueJobs, completeJob, failJob } from './queue.js';
+import { claimDueJobs, completeJob, failJob, renewClaim } from './queue.js';
+import { failpoint } from '../failpoints.js';
+import type { JobPayload } from '../domain/outbox/job-types.js';
+
+/** What a failpoint after a job may name besides the kind: the step of an embargo.step job. */
+const failpointDetail = (payload: JobPayload) =>
+  payload.kind === 'embargo.step' ? `${payload.kind}:${payload.step}` : payload.kind;
 
 export interface JobContext {
   db: Db;
@@ -62,6 +68,16 @@ export function createWorker(options: WorkerOptions): Worker {
   async function runOne(job: Awaited<ReturnType<typeof claimDueJobs>>[number]): Promise<void> {
     const handler = options.handlers[job.payload.kind] as JobHandler<JobKind>;
     const log = options.logger.child({ jobId: job.id, kind: job.payload.kind, attempt: job.attempts });
+    // The claim is renewed while the job runs, so a long job (a large fan-out) keeps it, and a
+    // short lock still frees the job of a worker that died soon after.
+    const heartbeat = setInterval(
+      () => {
+        renewClaim(options.db, options.clock, { id: job.id, workerId: id, lockMs }).catch((err: unknown) =>
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not renew a job claim'),
+        );
+      },
+      Math.max(1000, Math.floor(lockMs / 3)),
+    );
     try {
       await handler.handle(job.payload, {
         db: options.db,
@@ -71,12 +87,15 @@ export function createWorker(options: WorkerOptions): Worker {
         attempt: job.attempts,
         maxAttempts: job.maxAttempts,
       });
+      failpoint('job.after-commit', failpointDetail(job.payload));
       await completeJob(options.db, options.clock, job.id, id);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retryInMs = job.attempts >= job.maxAttempts ? null : handler.backoffMs(job.attempts);
       log.warn({ err: message, retryInMs }, retryInMs === null ? 'job failed for good' : 'job failed; will retry');
       await failJob(options.db, options.clock, { id: job.id, workerId: id, error: message.slice(0, 500), retryInMs });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

@@ -1,4 +1,5 @@
 import { iso } from '../clock.js';
+import { failpoint } from '../failpoints.js';
 import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { loadProjectPrivateKey } from '../domain/pgp/pgp-keys.service.js';
@@ -109,6 +110,7 @@ async function deliver(deps: DeliveryDeps, options: { emailId: string; logger: L
       date: deps.clock.now(),
     });
   }
+  failpoint('email.before-send');
   await deps.mail.send(message);
   await markEmailSent(deps.db, { id: row.id, at: iso(deps.clock.now()), bodies });
 }

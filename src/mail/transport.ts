@@ -28,12 +28,17 @@ export type MailTransport =
 // within the job lock (5 min), or another worker could take the job over and send a second copy.
 const TIMEOUTS_MS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
 
-/** The SMTP URL with our timeouts added, unless the URL sets its own (`?socketTimeout=...`). */
+/**
+ * The SMTP URL with our timeouts added, unless the URL sets its own (`?socketTimeout=...`), and a
+ * pool of connections reused from one message to the next (`?pool=false` turns it off): an
+ * announcement to thousands of subscribers must not open a connection per copy.
+ */
 function withTimeouts(smtpUrl: string): string {
   const url = new URL(smtpUrl);
   for (const [key, ms] of Object.entries(TIMEOUTS_MS)) {
     if (!url.searchParams.has(key)) url.searchParams.set(key, String(ms));
   }
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
   return url.toString();
 }
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoProject } from '../../src/domain/instance/demo.service.js';
+import { loadConfig } from '../../src/config.js';
+import { listDistributors } from '../../src/domain/distributors/distributors.service.js';
+import { listMailingLists } from '../../src/domain/announcements/lists.service.js';
 import { listIntakeAddresses, projectForRecipient } from '../../src/domain/mail-intake/intake-addresses.service.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { createTestDatabase, engines } from '../support/databases.js';
@@ -134,8 +137,27 @@ describe.each(engines())('the demo project on %s', (engine) => {
     const t = await createTestDatabase(engine);
     try {
       const clock = { now: () => new Date('2026-03-02T09:00:00Z') };
-      await t.db.transaction().execute((trx) => seedDemoProject(trx, clock, { mailDomain: 'embargo.example.org' }));
+      const config = loadConfig({ EMBARGO_PUBLIC_URL: 'http://localhost:8080' });
+      await t.db
+        .transaction()
+        .execute((trx) => seedDemoProject(trx, { clock, config }, { mailDomain: 'embargo.example.org' }));
       expect(await projectForRecipient(t.db, 'security@embargo.example.org')).not.toBeNull();
+      // Ready for a case's disclosure: a distributor that accepted the terms, and two lists.
+      const project = await t.db
+        .selectFrom('projects')
+        .select('id')
+        .where('slug', '=', 'demo')
+        .executeTakeFirstOrThrow();
+      const distributors = await listDistributors(t.db, project.id);
+      expect(distributors.map((d) => [d.name, d.acceptedCurrentTerms, d.contacts.map((c) => c.email)])).toEqual([
+        ['Example Linux', true, ['security@distro.example']],
+      ]);
+      expect((await listMailingLists(t.db, project.id)).map((l) => [l.name, l.kinds])).toEqual([
+        ['announce', ['release']],
+        ['security-announce', ['fix_forthcoming', 'release', 'update']],
+      ]);
+      // A second run seeds nothing more.
+      expect(await t.db.transaction().execute((trx) => seedDemoProject(trx, { clock, config }))).toBe(false);
     } finally {
       await t.destroy();
     }

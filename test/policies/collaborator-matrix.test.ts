@@ -2,9 +2,14 @@ import crypto from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../../src/db/types.js';
+import { saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
+import { emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
+import { listSubscriptions } from '../../src/domain/announcements/lists.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import type { Case } from '../../src/domain/cases/cases.js';
 import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
+import { defaultEmbargoPolicy } from '../../src/domain/cases/embargo-policy.js';
+import { requireDistributor } from '../../src/domain/distributors/distributors.service.js';
 import { uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
@@ -17,6 +22,7 @@ import type { User } from '../../src/domain/users/users.js';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
+import { makeDistributor, makeList } from '../support/disclosure.js';
 import { absorbCookies, cookieHeader, csrfFrom, makeProject, makeUser } from '../support/factories.js';
 import { errorCode } from '../support/intake.js';
 import { makeReport } from '../support/report-factory.js';
@@ -25,7 +31,7 @@ import { makeReport } from '../support/report-factory.js';
 // route under /p/:slug/ and /api/v1/projects/:slug/ is sent as that collaborator, with case A's
 // number and real ids of the project, and must be refused unless the table below says otherwise.
 // The table is written by hand from policy.ts (case.read and case.patch.upload admit a case's
-// collaborators; nothing else does); a route the app registers under those prefixes without a row
+// collaborators; nothing else does, project.public.read admits everyone); a route the app registers under those prefixes without a row
 // here fails the first test, so a new route cannot quietly open the project to collaborators.
 
 /**
@@ -63,6 +69,13 @@ const DIFF = [
   ' }',
   '',
 ].join('\n');
+/** The embargo policy form as the settings page posts it (the defaults, with a longer embargo). */
+const EMBARGO_POLICY_FORM: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(defaultEmbargoPolicy).map(([k, v]) => [k, String(v)])),
+  maxDays: '30',
+  ...Object.fromEntries(defaultEmbargoPolicy.releaseWeekdays.map((d) => [`releaseWeekdays.${d}`, '1'])),
+};
+delete EMBARGO_POLICY_FORM.releaseWeekdays;
 /** A patch for the branch kept for uploads (so the patch the reads look at stays the latest). */
 const patchUpload = (w: World) => ({ branchId: w.ids.uploadBranch, filename: 'upload.diff', content: DIFF });
 
@@ -224,6 +237,94 @@ const TABLE: Record<string, Entry> = {
   'POST /p/:slug/settings/severity/reset': { kind: 'refused' },
   'GET /api/v1/projects/:slug/severity-policy': { kind: 'refused' },
   'PUT /api/v1/projects/:slug/severity-policy': { kind: 'refused', body: { ...defaultSeverityPolicy } },
+
+  // Issue 5. The case's advisory draft: read with the case, written by the team.
+  'GET /p/:slug/cases/:number/advisory': { kind: 'case-read', shows: (w) => w.advisoryA },
+  'GET /api/v1/projects/:slug/cases/:number/advisory': { kind: 'case-read', shows: (w) => w.advisoryA },
+  'POST /p/:slug/cases/:number/advisory': { kind: 'refused', body: { summary: 'Rewritten by a collaborator' } },
+  'PUT /api/v1/projects/:slug/cases/:number/advisory': {
+    kind: 'refused',
+    body: { summary: 'Rewritten by a collaborator' },
+  },
+  // The go's controls, the distributors, the announcements and the retrospective: the team's.
+  'POST /p/:slug/cases/:number/embargo/cancel': { kind: 'refused', body: { reason: 'Not ready.' } },
+  'POST /p/:slug/cases/:number/embargo/release-now': { kind: 'refused' },
+  'POST /api/v1/projects/:slug/cases/:number/release': {
+    kind: 'refused',
+    body: { action: 'cancel', reason: 'Not ready.' },
+  },
+  'POST /p/:slug/cases/:number/distributors/notify': { kind: 'refused' },
+  // Who of the distributors received what: contacts' addresses are not a collaborator's to know.
+  'GET /api/v1/projects/:slug/cases/:number/disclosure': { kind: 'refused' },
+  'GET /p/:slug/cases/:number/announcements/preview/:kind': { kind: 'refused' },
+  'GET /p/:slug/cases/:number/retrospective': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/retrospective': { kind: 'refused', body: { body: 'Rewritten.' } },
+  'GET /api/v1/projects/:slug/cases/:number/retrospective': { kind: 'refused' },
+  'PUT /api/v1/projects/:slug/cases/:number/retrospective': { kind: 'refused', body: { body: 'Rewritten.' } },
+
+  // The project's public face (covered by the route matrix; here only checked to show no embargoed text).
+  'GET /p/:slug/distributors': { kind: 'public' },
+  'GET /p/:slug/lists': { kind: 'public' },
+  'POST /p/:slug/lists/subscribe': {
+    kind: 'public',
+    body: (w) => ({ email: 'collaborator-subscribes@example.net', list: w.ids.list }),
+  },
+  'GET /p/:slug/lists/confirm': { kind: 'public' },
+  'GET /p/:slug/lists/confirm/:token': { kind: 'public' },
+  'POST /p/:slug/lists/confirm/:token': { kind: 'public' },
+  'GET /p/:slug/lists/unsubscribe/:token': { kind: 'public' },
+  'POST /p/:slug/lists/unsubscribe/:token': { kind: 'public', body: { 'List-Unsubscribe': 'One-Click' } },
+  'GET /p/:slug/announcements': { kind: 'public' },
+  'GET /p/:slug/announcements.atom': { kind: 'public' },
+  'GET /p/:slug/announcements/:id': { kind: 'public' },
+  'GET /p/:slug/advisories': { kind: 'public' },
+  'GET /p/:slug/advisories/:publicId': { kind: 'public' },
+
+  // Settings of issue 5: the project's admins only.
+  'GET /p/:slug/settings/embargo': { kind: 'refused' },
+  'POST /p/:slug/settings/embargo': { kind: 'refused', body: EMBARGO_POLICY_FORM },
+  'POST /p/:slug/settings/embargo/reset': { kind: 'refused' },
+  'GET /api/v1/projects/:slug/embargo-policy': { kind: 'refused' },
+  'PUT /api/v1/projects/:slug/embargo-policy': { kind: 'refused', body: { ...defaultEmbargoPolicy, maxDays: 30 } },
+  'GET /p/:slug/settings/distributors': { kind: 'refused' },
+  'POST /p/:slug/settings/distributors/program': {
+    kind: 'refused',
+    body: { criteria: 'Anyone.', terms: 'No terms.' },
+  },
+  'POST /p/:slug/settings/distributors': { kind: 'refused', body: { name: 'Collaborator Linux', website: '' } },
+  'GET /p/:slug/settings/distributors/:id': { kind: 'refused', params: (w) => ({ id: w.ids.distributor }) },
+  'POST /p/:slug/settings/distributors/:id/contacts': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.distributor }),
+    body: { email: 'collaborator-as-contact@example.net', name: 'Me', pgpKey: '' },
+  },
+  'POST /p/:slug/settings/distributors/:id/contacts/:contactId/remove': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.distributor }),
+  },
+  'POST /p/:slug/settings/distributors/:id/accept': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.distributor }),
+    body: { note: 'Accepted on their behalf.' },
+  },
+  'POST /p/:slug/settings/distributors/:id/remove': { kind: 'refused', params: (w) => ({ id: w.ids.distributor }) },
+  'GET /p/:slug/settings/lists': { kind: 'refused' },
+  'POST /p/:slug/settings/lists': {
+    kind: 'refused',
+    body: { name: 'collaborator-list', description: 'Mine.', 'kinds.release': '1' },
+  },
+  'GET /p/:slug/settings/lists/:id': { kind: 'refused', params: (w) => ({ id: w.ids.list }) },
+  'POST /p/:slug/settings/lists/:id/remove': { kind: 'refused', params: (w) => ({ id: w.ids.list }) },
+  'POST /p/:slug/settings/lists/:id/subscriptions/:subscriptionId/remove': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.list }),
+  },
+  'GET /p/:slug/settings/announcements': { kind: 'refused' },
+  'POST /p/:slug/settings/announcements/:kind': {
+    kind: 'refused',
+    body: { subject: 'Taken over', body: 'Taken over.' },
+  },
+  'POST /p/:slug/settings/announcements/:kind/reset': { kind: 'refused' },
 };
 
 const PREFIXES = ['/p/:slug/', '/api/v1/projects/:slug/'];
@@ -247,8 +348,19 @@ interface World {
     branchId: string;
     uploadBranch: string;
     patch: string;
+    /** The project's distributor, its contact, its mailing list and a subscription to it (settings). */
+    distributor: string;
+    contactId: string;
+    list: string;
+    subscriptionId: string;
+    /** A public announcement or advisory the project never published, and a list link that is no link. */
+    publicId: string;
+    token: string;
+    kind: string;
   };
   branchName: string;
+  /** The summary of case A's advisory draft: what its advisory page and API show. */
+  advisoryA: string;
   /** Text the collaborator may never see: case B's title, case A's report and note, the other project's case. */
   secrets: string[];
   /** Shown on case A's page and API: proof that an allowed answer is not vacuous. */
@@ -296,6 +408,22 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       'package_ranges',
       'patches',
       'patch_reviews',
+      'webhooks',
+      'embargo_policies',
+      'embargoes',
+      'embargo_revisions',
+      'advisories',
+      'distributor_programs',
+      'distributors',
+      'distributor_contacts',
+      'distributor_acceptances',
+      'distributor_notices',
+      'distributor_recipients',
+      'mailing_lists',
+      'list_subscriptions',
+      'announcement_templates',
+      'announcements',
+      'retrospectives',
     ] as const;
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -314,7 +442,32 @@ describe.each(engines())('a collaborator of one case, on every project route, on
     const reports = await db.selectFrom('reports').select(['id', 'status']).orderBy('id').execute();
     const grants = await db.selectFrom('case_collaborators').select(['id', 'revoked_at']).orderBy('id').execute();
     const branches = await db.selectFrom('release_branches').select(['id', 'end_of_support']).orderBy('id').execute();
-    return JSON.stringify({ counts, projects, cases, reports, grants, branches });
+    const advisories = await db.selectFrom('advisories').select(['case_id', 'updated_at']).orderBy('case_id').execute();
+    const embargoes = await db
+      .selectFrom('embargoes')
+      .select(['case_id', 'state', 'release_at', 'updated_at'])
+      .orderBy('case_id')
+      .execute();
+    const distributors = await db.selectFrom('distributors').select(['id', 'removed_at']).orderBy('id').execute();
+    const contacts = await db.selectFrom('distributor_contacts').select(['id', 'removed_at']).orderBy('id').execute();
+    const subscriptions = await db.selectFrom('list_subscriptions').select(['id', 'status']).orderBy('id').execute();
+    const settings = await db.selectFrom('embargo_policies').select(['project_id', 'updated_at']).execute();
+    const programs = await db.selectFrom('distributor_programs').select(['project_id', 'terms_version']).execute();
+    return JSON.stringify({
+      counts,
+      projects,
+      cases,
+      reports,
+      grants,
+      branches,
+      advisories,
+      embargoes,
+      distributors,
+      contacts,
+      subscriptions,
+      settings,
+      programs,
+    });
   }
 
   beforeAll(async () => {
@@ -333,6 +486,28 @@ describe.each(engines())('a collaborator of one case, on every project route, on
     const caseA = await acceptedCase(project, caseATitle, `Details ${secrets.reportA}`);
     const caseB = await acceptedCase(project, secrets.caseB, `Details ${secrets.caseB}`);
     const caseOther = await acceptedCase(other, secrets.caseOther, `Details ${secrets.caseOther}`);
+    // Advisory drafts: case A's the collaborator may read, case B's and the other project's not.
+    const advisoryA = `Advisory A visible ${unique()}`;
+    for (const [theCase, summary] of [
+      [caseA, advisoryA],
+      [caseB, secrets.caseB],
+      [caseOther, secrets.caseOther],
+    ] as const) {
+      await tx((trx) =>
+        saveAdvisoryDraft(trx, ctx.deps, {
+          ...system,
+          theCase,
+          text: { ...emptyAdvisoryText, summary, details: `Draft details of ${summary}` },
+        }),
+      );
+    }
+    // The project's distributor programme and mailing list, for the settings routes' real ids.
+    // makeDistributor answers the distributor as added, before its contacts: read it back.
+    const distributor = await requireDistributor(db, project.id, (await makeDistributor(ctx, project)).id);
+    const list = await makeList(ctx, project, { name: 'matrix-announce', subscribers: ['subscriber@example.net'] });
+    const [subscription] = await listSubscriptions(db, list.id);
+    const [contact] = distributor.contacts;
+    if (!subscription || !contact) throw new Error('the distributor or the list was not set up');
     const file = { filename: 'poc.txt', contentType: 'text/plain', content: Buffer.from('proof') };
     // A report of the project with an attachment and a team note, which the collaborator must not reach.
     const { report } = await makeReport(ctx, project, {
@@ -385,8 +560,16 @@ describe.each(engines())('a collaborator of one case, on every project route, on
         branchId: branch.id,
         uploadBranch: uploadBranch.id,
         patch: patch.id,
+        distributor: distributor.id,
+        contactId: contact.id,
+        list: list.id,
+        subscriptionId: subscription.id,
+        publicId: 'MATRIX-2026-0001',
+        token: 'not-a-link-token',
+        kind: 'release',
       },
       branchName,
+      advisoryA,
       secrets: Object.values(secrets),
       caseATitle,
     };

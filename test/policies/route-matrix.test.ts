@@ -2,9 +2,13 @@ import crypto from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iso } from '../../src/clock.js';
 import type { Trx } from '../../src/db/types.js';
-import { emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
-import { saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
+import { ADVISORY_PROSE_FIELDS, emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
+import { publishAdvisory, saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
+import { publishAnnouncement } from '../../src/domain/announcements/announcements.service.js';
+import { requestSubscription, unsubscribeToken } from '../../src/domain/announcements/lists.service.js';
+import { saveTemplate } from '../../src/domain/announcements/templates.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { addIntakeAddress } from '../../src/domain/mail-intake/intake-addresses.service.js';
 import { storeInboundMessage } from '../../src/domain/mail-intake/store-inbound.js';
@@ -17,10 +21,17 @@ import type { Report } from '../../src/domain/reports/reports.js';
 import * as triage from '../../src/domain/reports/triage.service.js';
 import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { addPackage, addRange } from '../../src/domain/cases/affected.service.js';
-import { uploadPatch } from '../../src/domain/cases/patches.service.js';
+import { reviewPatch, uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
 import { transitionCase } from '../../src/domain/cases/case-transitions.service.js';
-import { proposeEmbargo } from '../../src/domain/cases/embargo.service.js';
+import { activateEmbargo, proposeEmbargo } from '../../src/domain/cases/embargo.service.js';
+import type { EmbargoPolicy } from '../../src/domain/cases/embargo-policy.js';
+import { getStoredEmbargoPolicy, updateEmbargoPolicy } from '../../src/domain/cases/embargo-policy.service.js';
+import { setCaseEmbargoed } from '../../src/domain/cases/cases.repository.js';
+import type { Distributor } from '../../src/domain/distributors/distributors.js';
+import { requireDistributor } from '../../src/domain/distributors/distributors.service.js';
+import { notifyDistributors } from '../../src/domain/distributors/notices.service.js';
+import { getProgram, updateProgram } from '../../src/domain/distributors/program.service.js';
 import { addWebhook } from '../../src/domain/webhooks/webhooks.service.js';
 import { addTeamMember, setAway } from '../../src/domain/cases/fix-team.service.js';
 import { addCaseCwe } from '../../src/domain/severity/case-severity.service.js';
@@ -36,6 +47,7 @@ import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import { queueEmail } from '../../src/mail/outbox.js';
 import { createTestContext, type TestContext } from '../support/app.js';
 import { engines } from '../support/databases.js';
+import { makeDistributor, makeList } from '../support/disclosure.js';
 import { absorbCookies, cookieHeader, csrfFrom, makeProject, makeUser, TEST_PASSWORD } from '../support/factories.js';
 import { errorCode } from '../support/intake.js';
 import { makeReport } from '../support/report-factory.js';
@@ -679,6 +691,272 @@ async function caseForEmbargo(
     dayLater = new Date(new Date(planned.releaseAt).getTime() + 86_400_000).toISOString().slice(0, 16);
   }
   return { ...c, dayLater };
+}
+
+/**
+ * project.embargo-policy.manage, project.distributors.manage, project.lists.manage and
+ * project.announcements.manage: the project's admins only. Instance admins are told no, like
+ * webhookManagers: a distributor or a list reaches outside Embargo under the project's name.
+ */
+const disclosureManagers: Expectations = { ...webhookManagers };
+/**
+ * distributor.notice.read and distributor.terms.accept: the live contacts of that distributor. None
+ * of the matrix's actors is one: to every account the notice or the terms do not exist.
+ */
+const distributorContacts: Expectations = {
+  anonymous: 'login',
+  reporterOfThisReport: 'login',
+  reporterOfAnotherReport: 'login',
+  userWithoutMembership: 'hidden',
+  instanceAdminNotMember: 'hidden',
+  securityMemberHere: 'hidden',
+  adminHere: 'hidden',
+  adminOfAnotherProject: 'hidden',
+};
+
+/** The project's embargo policy in effect, as JSON: what a policy request may change. */
+const embargoPolicyOf = (ctx: TestContext, project: Project) => async () =>
+  JSON.stringify(await getStoredEmbargoPolicy(ctx.deps.db, project.id));
+/** A whole valid embargo policy that differs from the one in effect: the retrospective a day later. */
+async function nextEmbargoPolicy(ctx: TestContext, project: Project): Promise<EmbargoPolicy> {
+  const { policy } = await getStoredEmbargoPolicy(ctx.deps.db, project.id);
+  return { ...policy, retrospectiveDays: (policy.retrospectiveDays + 1) % 91 };
+}
+/** The settings form for `policy`, named as the page names its inputs. */
+function embargoPolicyForm(policy: EmbargoPolicy): Record<string, string> {
+  const { releaseWeekdays, ...counts } = policy;
+  return {
+    ...Object.fromEntries(Object.entries(counts).map(([name, n]) => [name, String(n)])),
+    ...Object.fromEntries(releaseWeekdays.map((day) => [`releaseWeekdays.${day}`, '1'])),
+  };
+}
+/** Gives the project an embargo policy of its own, so that a reset has something to undo. */
+const withOwnEmbargoPolicy = async (ctx: TestContext, project: Project) => {
+  const policy = await nextEmbargoPolicy(ctx, project);
+  await tx(ctx, (trx) => updateEmbargoPolicy(trx, ctx.deps, { by, projectId: project.id, policy }));
+};
+
+/** A distributor of `project` with one contact (a fresh address) that has not accepted the terms. */
+async function freshDistributor(ctx: TestContext, project: Project): Promise<Distributor> {
+  const email = `contact-${unique()}@distro.example`;
+  const made = await makeDistributor(ctx, project, { contacts: [{ email }], accepted: false });
+  // Read again: makeDistributor answers the distributor as it was before its contacts were added.
+  return requireDistributor(ctx.deps.db, project.id, made.id);
+}
+/** The distributor's row, contacts and acceptances: what a distributor request may change. */
+const distributorState = (ctx: TestContext, id: string) => async () => ({
+  removedAt: (
+    await ctx.deps.db.selectFrom('distributors').select('removed_at').where('id', '=', id).executeTakeFirstOrThrow()
+  ).removed_at,
+  contacts: await ctx.deps.db
+    .selectFrom('distributor_contacts')
+    .select(['id', 'removed_at'])
+    .where('distributor_id', '=', id)
+    .orderBy('id')
+    .execute(),
+  acceptances: (
+    await ctx.deps.db.selectFrom('distributor_acceptances').select('id').where('distributor_id', '=', id).execute()
+  ).length,
+});
+/**
+ * New terms, which no distributor has accepted: a distributor made next is then the only one a
+ * notice goes to (the distributors earlier rows left behind would otherwise be sent every notice).
+ */
+async function newTerms(ctx: TestContext, project: Project): Promise<void> {
+  const { criteria } = await getProgram(ctx.deps.db, project.id);
+  const terms = `The embargo terms, version of ${unique()}.`;
+  await tx(ctx, (trx) => updateProgram(trx, ctx.deps, { by, projectId: project.id, criteria, terms }));
+}
+
+/** A fresh case of `project` whose advisory draft has `summary`, for reads of the embargoed draft. */
+async function caseWithDraft(
+  ctx: TestContext,
+  project: Project,
+  summary: string,
+): Promise<{ id: string; number: number }> {
+  const c = await freshCase(ctx, project);
+  const theCase = { id: c.id, projectId: project.id };
+  await tx(ctx, (trx) => saveAdvisoryDraft(trx, ctx.deps, { ...by, theCase, text: { ...emptyAdvisoryText, summary } }));
+  return c;
+}
+const advisoryOf = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db.selectFrom('advisories').selectAll().where('case_id', '=', caseId).executeTakeFirst();
+/** A fresh case of `project` at fix_ready with its embargo in force (state scheduled). */
+async function scheduledCase(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const c = await caseForEmbargo(ctx, project, 'fix_ready', true);
+  await tx(ctx, (trx) => activateEmbargo(trx, ctx.deps, { ...by, theCase: { id: c.id, projectId: project.id } }));
+  return c;
+}
+/** A fresh case of `project` at fix_ready, with an advisory summary, whose embargo broke (it has none yet). */
+async function brokenCase(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const c = await caseForEmbargo(ctx, project, 'fix_ready');
+  const theCase = { id: c.id, projectId: project.id };
+  await tx(ctx, (trx) =>
+    transitionCase(trx, ctx.deps, { ...by, theCase, action: 'break_embargo', reason: 'Seen on a public list.' }),
+  );
+  return c;
+}
+/**
+ * A scheduled case of `project` whose distributor notice is done (marked as the timeline's step
+ * marks it: the clock of the matrix does not move), and a distributor that accepted the terms after it.
+ */
+async function caseToldDistributors(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const c = await scheduledCase(ctx, project);
+  await ctx.deps.db
+    .updateTable('embargoes')
+    .set({ distributor_notice_done_at: iso(ctx.clock.now()) })
+    .where('case_id', '=', c.id)
+    .execute();
+  await newTerms(ctx, project);
+  await makeDistributor(ctx, project);
+  return c;
+}
+const noticesOfCase = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db
+    .selectFrom('distributor_notices')
+    .select(['id', 'distributor_id'])
+    .where('case_id', '=', caseId)
+    .orderBy('id')
+    .execute();
+/** A fresh case of `project` with a drafted retrospective whose text is `body`. */
+async function caseWithRetrospective(
+  ctx: TestContext,
+  project: Project,
+  body: string,
+): Promise<{ id: string; number: number }> {
+  const c = await freshCase(ctx, project);
+  const at = iso(ctx.clock.now());
+  await ctx.deps.db
+    .insertInto('retrospectives')
+    .values({ case_id: c.id, project_id: project.id, body, drafted_at: at, updated_at: at, updated_by: null })
+    .execute();
+  return c;
+}
+const retrospectiveOf = (ctx: TestContext, caseId: string) => () =>
+  ctx.deps.db.selectFrom('retrospectives').select('body').where('case_id', '=', caseId).executeTakeFirst();
+
+/**
+ * A notice of a fresh case of `project` (advisory summary `summary`, one approved patch) sent to a
+ * fresh distributor with one contact; with the patch and the contact's acknowledgement link.
+ */
+async function freshNotice(
+  ctx: TestContext,
+  project: Project,
+  summary: string,
+): Promise<{ noticeId: string; patchId: string; recipientId: string; ackToken: string }> {
+  const p = await casePatch(ctx, project);
+  const theCase = await requireCase(ctx.deps.db, project.id, p.number);
+  await tx(ctx, (trx) => reviewPatch(trx, ctx.deps, { ...by, theCase, patchId: p.patchId, verdict: 'approve' }));
+  await tx(ctx, (trx) => saveAdvisoryDraft(trx, ctx.deps, { ...by, theCase, text: { ...emptyAdvisoryText, summary } }));
+  await newTerms(ctx, project);
+  const email = `contact-${unique()}@distro.example`;
+  await makeDistributor(ctx, project, { contacts: [{ email }] });
+  const releaseAt = iso(new Date(ctx.clock.now().getTime() + 7 * 86_400_000));
+  await tx(ctx, (trx) => notifyDistributors(trx, ctx.deps, { ...by, theCase, releaseAt }));
+  const recipient = await ctx.deps.db
+    .selectFrom('distributor_recipients')
+    .select(['id', 'notice_id'])
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow();
+  // The link is in the queued mail only (the recipient row keeps its hash).
+  const mail = await ctx.deps.db
+    .selectFrom('outbound_emails')
+    .select('text_body')
+    .where('to_address', '=', email)
+    .where('template', '=', 'distributor-notice')
+    .executeTakeFirstOrThrow();
+  const ackToken = /\/distributor\/ack\/([A-Za-z0-9_-]+)/.exec(mail.text_body)?.[1] ?? '';
+  return { noticeId: recipient.notice_id, patchId: p.patchId, recipientId: recipient.id, ackToken };
+}
+/** What an acknowledgement may change: when each recipient of the notice acknowledged, and how. */
+const acksOfNotice = (ctx: TestContext, noticeId: string) => () =>
+  ctx.deps.db
+    .selectFrom('distributor_recipients')
+    .select(['id', 'acknowledged_at', 'acknowledged_by'])
+    .where('notice_id', '=', noticeId)
+    .orderBy('id')
+    .execute();
+
+/** A mailing list of `project`, with one confirmed subscriber when `subscriber` is given. */
+const freshList = (ctx: TestContext, project: Project, subscriber?: string) =>
+  makeList(ctx, project, { name: `list-${unique()}`, subscribers: subscriber ? [subscriber] : [] });
+/** What a subscription request may change: the list's subscriptions and their states. */
+const subscriptionsOf = (ctx: TestContext, listId: string) => () =>
+  ctx.deps.db
+    .selectFrom('list_subscriptions')
+    .select(['id', 'email', 'status', 'confirmed_at', 'unsubscribed_at'])
+    .where('list_id', '=', listId)
+    .orderBy('id')
+    .execute();
+/** A pending subscription to a fresh list of `project`, and the token of its confirmation link (from the queued mail). */
+async function pendingSubscription(ctx: TestContext, project: Project): Promise<{ listId: string; token: string }> {
+  const list = await freshList(ctx, project);
+  const email = `subscriber-${unique()}@users.example`;
+  await tx(ctx, (trx) => requestSubscription(trx, ctx.deps, { project, listIds: [list.id], email, ip: null }));
+  const mail = await ctx.deps.db
+    .selectFrom('outbound_emails')
+    .select('text_body')
+    .where('to_address', '=', email)
+    .where('template', '=', 'list-confirm')
+    .executeTakeFirstOrThrow();
+  const token = /\/lists\/confirm\/([A-Za-z0-9_-]+)/.exec(mail.text_body)?.[1] ?? '';
+  return { listId: list.id, token };
+}
+/** A confirmed subscription to a fresh list of `project`, and the token of its unsubscribe link. */
+async function confirmedSubscription(
+  ctx: TestContext,
+  project: Project,
+): Promise<{ listId: string; subscriptionId: string; token: string }> {
+  const list = await freshList(ctx, project, `subscriber-${unique()}@users.example`);
+  const { id } = await ctx.deps.db
+    .selectFrom('list_subscriptions')
+    .select('id')
+    .where('list_id', '=', list.id)
+    .executeTakeFirstOrThrow();
+  return { listId: list.id, subscriptionId: id, token: unsubscribeToken(ctx.deps.secret, id) };
+}
+
+/** The project's wording of the `update` announcement, or undefined for the built-in one. */
+const updateTemplateOf = (ctx: TestContext, project: Project) => () =>
+  ctx.deps.db
+    .selectFrom('announcement_templates')
+    .select(['subject', 'body'])
+    .where('project_id', '=', project.id)
+    .where('kind', '=', 'update')
+    .executeTakeFirst();
+/** A wording of the `update` announcement no earlier request stored. */
+const freshUpdateTemplate = () => ({
+  subject: `{{project}}: the release moves (${unique()})`,
+  body: 'The fix is now planned for {{releaseAt}}.',
+});
+
+/** An announcement of a fresh case of `project`, published. */
+async function publishedAnnouncement(ctx: TestContext, project: Project): Promise<string> {
+  const c = await freshCase(ctx, project);
+  const announcement = await tx(ctx, (trx) =>
+    publishAnnouncement(trx, ctx.deps, {
+      projectId: project.id,
+      caseId: c.id,
+      kind: 'release',
+      dedupeKey: 'release',
+      subject: 'Matrix security release',
+      body: 'Upgrade.',
+    }),
+  );
+  return announcement.id;
+}
+/** The public id of the published advisory of a fresh case of `project`, its embargo lifted as the go lifts it. */
+async function publishedAdvisory(ctx: TestContext, project: Project): Promise<string> {
+  const c = await caseWithDraft(ctx, project, 'Matrix published advisory');
+  const advisory = await tx(ctx, async (trx) => {
+    const published = await publishAdvisory(trx, ctx.deps, {
+      theCase: { id: c.id, projectId: project.id },
+      projectSlug: project.slug,
+    });
+    await setCaseEmbargoed(trx, c.id, false);
+    return published;
+  });
+  return advisory.publicId ?? '';
 }
 
 // --- The matrix: one row per route ------------------------------------------------------------------
@@ -1616,6 +1894,536 @@ const rows: Row[] = [
       return jsonReq('PUT', `/api/v1/projects/${slug}/cases/${c.number}/embargo`, {}, embargoOfCase(ctx, c.id));
     },
   },
+  // A project's embargo policy (project.embargo-policy.manage: its admins), over forms and JSON.
+  {
+    route: 'GET /p/:slug/settings/embargo',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/embargo`),
+  },
+  {
+    route: 'POST /p/:slug/settings/embargo',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const form = embargoPolicyForm(await nextEmbargoPolicy(ctx, site.project));
+      return post(`/p/${slug}/settings/embargo`, form, embargoPolicyOf(ctx, site.project));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/embargo/reset',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      await withOwnEmbargoPolicy(ctx, site.project);
+      return post(`/p/${slug}/settings/embargo/reset`, {}, embargoPolicyOf(ctx, site.project));
+    },
+  },
+  // Reading it is project.view: members only (unlike the severity policy, instance admins do not).
+  {
+    route: 'GET /api/v1/projects/:slug/embargo-policy',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/embargo-policy`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/embargo-policy',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) =>
+      put(
+        `/api/v1/projects/${slug}/embargo-policy`,
+        await nextEmbargoPolicy(ctx, site.project),
+        embargoPolicyOf(ctx, site.project),
+      ),
+  },
+
+  // A project's distributor programme (project.distributors.manage: its admins).
+  {
+    route: 'GET /p/:slug/settings/distributors',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/distributors`),
+  },
+  {
+    // The criteria change and the terms stay: no distributor has to accept them again.
+    route: 'POST /p/:slug/settings/distributors/program',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const { terms } = await getProgram(ctx.deps.db, site.project.id);
+      const program = async () => JSON.stringify(await getProgram(ctx.deps.db, site.project.id));
+      const form = { criteria: `Ship the project to users (${unique()}).`, terms };
+      return post(`/p/${slug}/settings/distributors/program`, form, program);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/distributors',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) => {
+      const name = `Distro ${unique()}`;
+      const found = () =>
+        ctx.deps.db
+          .selectFrom('distributors')
+          .select('id')
+          .where('project_id', '=', site.project.id)
+          .where('name', '=', name)
+          .executeTakeFirst();
+      return post(`/p/${slug}/settings/distributors`, { name, website: '' }, found);
+    },
+  },
+  {
+    route: 'GET /p/:slug/settings/distributors/:id',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/settings/distributors/${(await freshDistributor(ctx, site.project)).id}`),
+  },
+  {
+    route: 'POST /p/:slug/settings/distributors/:id/contacts',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const d = await freshDistributor(ctx, site.project);
+      const form = { email: `contact-${unique()}@distro.example`, name: 'Contact', pgpKey: '' };
+      return post(`/p/${slug}/settings/distributors/${d.id}/contacts`, form, distributorState(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/distributors/:id/contacts/:contactId/remove',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const d = await freshDistributor(ctx, site.project);
+      const url = `/p/${slug}/settings/distributors/${d.id}/contacts/${d.contacts[0]?.id ?? ''}/remove`;
+      return post(url, {}, distributorState(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/distributors/:id/accept',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const d = await freshDistributor(ctx, site.project);
+      const form = { note: 'Signed mail of their security team.' };
+      return post(`/p/${slug}/settings/distributors/${d.id}/accept`, form, distributorState(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/distributors/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const d = await freshDistributor(ctx, site.project);
+      return post(`/p/${slug}/settings/distributors/${d.id}/remove`, {}, distributorState(ctx, d.id));
+    },
+  },
+
+  // A project's mailing lists and their subscribers (project.lists.manage: its admins).
+  {
+    route: 'GET /p/:slug/settings/lists',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/lists`),
+  },
+  {
+    route: 'POST /p/:slug/settings/lists',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) => {
+      const name = `announce-${unique()}`;
+      const found = () =>
+        ctx.deps.db
+          .selectFrom('mailing_lists')
+          .select('id')
+          .where('project_id', '=', site.project.id)
+          .where('name', '=', name)
+          .executeTakeFirst();
+      return post(`/p/${slug}/settings/lists`, { name, description: 'Releases', 'kinds.release': '1' }, found);
+    },
+  },
+  {
+    route: 'GET /p/:slug/settings/lists/:id',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => get(`/p/${slug}/settings/lists/${(await freshList(ctx, site.project)).id}`),
+  },
+  {
+    route: 'POST /p/:slug/settings/lists/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const list = await freshList(ctx, site.project);
+      const found = () =>
+        ctx.deps.db.selectFrom('mailing_lists').select('id').where('id', '=', list.id).executeTakeFirst();
+      return post(`/p/${slug}/settings/lists/${list.id}/remove`, {}, found);
+    },
+  },
+  {
+    route: 'POST /p/:slug/settings/lists/:id/subscriptions/:subscriptionId/remove',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const s = await confirmedSubscription(ctx, site.project);
+      const url = `/p/${slug}/settings/lists/${s.listId}/subscriptions/${s.subscriptionId}/remove`;
+      return post(url, {}, subscriptionsOf(ctx, s.listId));
+    },
+  },
+
+  // The wording of a project's announcements (project.announcements.manage: its admins).
+  {
+    route: 'GET /p/:slug/settings/announcements',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/announcements`),
+  },
+  {
+    route: 'POST /p/:slug/settings/announcements/:kind',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      post(`/p/${slug}/settings/announcements/update`, freshUpdateTemplate(), updateTemplateOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /p/:slug/settings/announcements/:kind/reset',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      await tx(ctx, (trx) =>
+        saveTemplate(trx, ctx.deps, {
+          by,
+          projectId: site.project.id,
+          kind: 'update',
+          template: freshUpdateTemplate(),
+        }),
+      );
+      return post(`/p/${slug}/settings/announcements/update/reset`, {}, updateTemplateOf(ctx, site.project));
+    },
+  },
+
+  // The disclosure of a case: its advisory draft (case.read to read, case.advisory.edit to save),
+  // the release (case.release), late distributors (case.distributors.notify), the announcements'
+  // preview and the retrospective (project.view, case.retrospective.edit): members. Cases are named
+  // by number under the project of the URL, so there is nothing to mix in. The drafts read here
+  // carry the team's note, which nobody else may see.
+  {
+    route: 'GET /p/:slug/cases/:number/advisory',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.note],
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithDraft(ctx, site.project, `Overflow (${site.secrets.note})`);
+      return get(`/p/${slug}/cases/${c.number}/advisory`);
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = {
+        summary: `Heap overflow in the parser (${unique()})`,
+        ...Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, `The ${f}.`])),
+        'credits.0.name': 'Ada Reporter',
+        'credits.0.type': 'FINDER',
+      };
+      return post(`/p/${slug}/cases/${c.number}/advisory`, form, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/embargo/cancel',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await scheduledCase(ctx, site.project);
+      const form = { reason: 'The fix broke the build.' };
+      return post(`/p/${slug}/cases/${c.number}/embargo/cancel`, form, caseStateOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/embargo/release-now',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await brokenCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/embargo/release-now`, {}, embargoOfCase(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/distributors/notify',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseToldDistributors(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/distributors/notify`, {}, noticesOfCase(ctx, c.id));
+    },
+  },
+  {
+    // The release announcement carries the advisory's summary.
+    route: 'GET /p/:slug/cases/:number/announcements/preview/:kind',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.note],
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithDraft(ctx, site.project, `Overflow (${site.secrets.note})`);
+      return get(`/p/${slug}/cases/${c.number}/announcements/preview/release`);
+    },
+  },
+  {
+    route: 'GET /p/:slug/cases/:number/retrospective',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.note],
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithRetrospective(ctx, site.project, `What went well: ${site.secrets.note}`);
+      return get(`/p/${slug}/cases/${c.number}/retrospective`);
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/retrospective',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithRetrospective(ctx, site.project, 'Drafted.');
+      const form = { body: `Edited by the team (${unique()}).` };
+      return post(`/p/${slug}/cases/${c.number}/retrospective`, form, retrospectiveOf(ctx, c.id));
+    },
+  },
+  // The same over JSON, with the accounts' bearer tokens.
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/advisory',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.note],
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithDraft(ctx, site.project, `Overflow (${site.secrets.note})`);
+      return get(`/api/v1/projects/${slug}/cases/${c.number}/advisory`);
+    },
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/advisory',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = { summary: `Heap overflow in the parser (${unique()})`, details: 'A crafted document.' };
+      return put(`/api/v1/projects/${slug}/cases/${c.number}/advisory`, body, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/disclosure',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cases/${t.site.caseNumber}/disclosure`),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/release',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await scheduledCase(ctx, site.project);
+      const body = { action: 'cancel', reason: 'The fix broke the build.' };
+      return jsonReq('POST', `/api/v1/projects/${slug}/cases/${c.number}/release`, body, caseStateOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/retrospective',
+    scope: 'project',
+    expect: projectMembers,
+    shows: (site) => [site.secrets.note],
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithRetrospective(ctx, site.project, `What went well: ${site.secrets.note}`);
+      return get(`/api/v1/projects/${slug}/cases/${c.number}/retrospective`);
+    },
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/retrospective',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithRetrospective(ctx, site.project, 'Drafted.');
+      const body = { body: `Edited by the team (${unique()}).` };
+      return put(`/api/v1/projects/${slug}/cases/${c.number}/retrospective`, body, retrospectiveOf(ctx, c.id));
+    },
+  },
+  // Every embargo of the projects the account is a member of (none: an empty calendar).
+  { route: 'GET /embargoes', scope: 'instance', expect: anyAccount, build: () => get('/embargoes') },
+
+  // A project's public pages (project.public.read): everyone. Announcements and advisories are
+  // named by id under the project of the URL: another project's are found nowhere there.
+  { route: 'GET /p/:slug', scope: 'project', expect: everyone, build: (t) => get(`/p/${t.slug}`) },
+  {
+    route: 'GET /p/:slug/distributors',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/distributors`),
+  },
+  {
+    route: 'GET /p/:slug/announcements',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/announcements`),
+  },
+  {
+    route: 'GET /p/:slug/announcements.atom',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/announcements.atom`),
+  },
+  {
+    route: 'GET /p/:slug/announcements/:id',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/announcements/${await publishedAnnouncement(ctx, site.project)}`),
+  },
+  {
+    route: 'GET /p/:slug/advisories',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/advisories`),
+  },
+  {
+    route: 'GET /p/:slug/advisories/:publicId',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => get(`/p/${slug}/advisories/${await publishedAdvisory(ctx, site.project)}`),
+  },
+  // Mailing lists. The list chosen, and the links of the mails, belong to the project of the URL;
+  // a link is a credential of its own (the session counts for nothing): every actor here holds a
+  // live one, and in the mixed column one of the other project's, which must reach nothing.
+  { route: 'GET /p/:slug/lists', scope: 'project', expect: everyone, build: (t) => get(`/p/${t.slug}/lists`) },
+  {
+    route: 'POST /p/:slug/lists/subscribe',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      const list = await freshList(ctx, site.project);
+      const form = { email: `subscriber-${unique()}@users.example`, list: list.id };
+      return post(`/p/${slug}/lists/subscribe`, form, subscriptionsOf(ctx, list.id));
+    },
+  },
+  {
+    route: 'GET /p/:slug/lists/confirm',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/lists/confirm`),
+  },
+  {
+    route: 'GET /p/:slug/lists/confirm/:token',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/lists/confirm/${(await pendingSubscription(ctx, site.project)).token}`),
+  },
+  {
+    route: 'POST /p/:slug/lists/confirm/:token',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      const s = await pendingSubscription(ctx, site.project);
+      return post(`/p/${slug}/lists/confirm/${s.token}`, {}, subscriptionsOf(ctx, s.listId));
+    },
+  },
+  {
+    route: 'GET /p/:slug/lists/unsubscribe/:token',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/lists/unsubscribe/${(await confirmedSubscription(ctx, site.project)).token}`),
+  },
+  {
+    route: 'POST /p/:slug/lists/unsubscribe/:token',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      const s = await confirmedSubscription(ctx, site.project);
+      return post(`/p/${slug}/lists/unsubscribe/${s.token}`, {}, subscriptionsOf(ctx, s.listId));
+    },
+  },
+
+  // The distributor portal: any account has one (distributor.portal), showing its own
+  // organisations' notices. A notice, its patches and a distributor's terms are for that
+  // distributor's live contacts only; the notices here go to fresh distributors of the column's
+  // project, with the team's note in the advisory draft.
+  { route: 'GET /distributor', scope: 'instance', expect: anyAccount, build: () => get('/distributor') },
+  {
+    route: 'GET /distributor/notices/:id',
+    scope: 'project',
+    expect: distributorContacts,
+    build: async ({ ctx, site }) =>
+      get(`/distributor/notices/${(await freshNotice(ctx, site.project, site.secrets.note)).noticeId}`),
+  },
+  {
+    route: 'POST /distributor/notices/:id/ack',
+    scope: 'project',
+    expect: distributorContacts,
+    build: async ({ ctx, site }) => {
+      const n = await freshNotice(ctx, site.project, site.secrets.note);
+      return post(`/distributor/notices/${n.noticeId}/ack`, {}, acksOfNotice(ctx, n.noticeId));
+    },
+  },
+  {
+    route: 'GET /distributor/notices/:id/patches/:patchId',
+    scope: 'project',
+    expect: distributorContacts,
+    build: async ({ ctx, site }) => {
+      const n = await freshNotice(ctx, site.project, site.secrets.note);
+      return get(`/distributor/notices/${n.noticeId}/patches/${n.patchId}`);
+    },
+  },
+  {
+    route: 'GET /distributor/terms/:distributorId',
+    scope: 'project',
+    expect: distributorContacts,
+    build: async ({ ctx, site }) => get(`/distributor/terms/${(await freshDistributor(ctx, site.project)).id}`),
+  },
+  {
+    // The version on the page is the one in force: a contact's POST would record the acceptance.
+    route: 'POST /distributor/terms/:distributorId',
+    scope: 'project',
+    expect: distributorContacts,
+    build: async ({ ctx, site }) => {
+      const d = await freshDistributor(ctx, site.project);
+      const { termsVersion } = await getProgram(ctx.deps.db, site.project.id);
+      return post(`/distributor/terms/${d.id}`, { version: String(termsVersion) }, distributorState(ctx, d.id));
+    },
+  },
+  // The acknowledgement link of a notice's mail: the token is the credential, and every actor here
+  // holds a live one. Its page names the distributor and the project, never anything of the case.
+  {
+    route: 'GET /distributor/ack/:token',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, site }) =>
+      get(`/distributor/ack/${(await freshNotice(ctx, site.project, site.secrets.note)).ackToken}`),
+  },
+  {
+    route: 'POST /distributor/ack/:token',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, site }) => {
+      const n = await freshNotice(ctx, site.project, site.secrets.note);
+      return post(`/distributor/ack/${n.ackToken}`, {}, acksOfNotice(ctx, n.noticeId));
+    },
+  },
   // The same over JSON, with the accounts' bearer tokens. Reading is case.read (members here).
   {
     route: 'GET /api/v1/projects/:slug/cases/:number/affected',
@@ -2024,8 +2832,11 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
   }
 
   beforeAll(async () => {
-    // Two dozen reports are filed over HTTP from one address; the intake limit has tests of its own.
-    ctx = await createTestContext(engine, { env: { EMBARGO_INTAKE_PER_HOUR: '10000' } });
+    // Two dozen reports and as many list subscriptions are requested over HTTP from one address; those
+    // limits have tests of their own.
+    ctx = await createTestContext(engine, {
+      env: { EMBARGO_INTAKE_PER_HOUR: '10000', EMBARGO_LIST_REQUESTS_PER_HOUR: '10000' },
+    });
     own = await buildSite('OWN', 1);
     other = await buildSite('OTHER', 2);
     const { db } = ctx.deps;

@@ -13,7 +13,12 @@ import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { setFixLead } from '../../src/domain/cases/fix-team.service.js';
 import { reviewPatch, uploadPatch } from '../../src/domain/cases/patches.service.js';
 import type { Distributor } from '../../src/domain/distributors/distributors.js';
-import { acceptTerms, addContact, addDistributor } from '../../src/domain/distributors/distributors.service.js';
+import {
+  acceptTerms,
+  addContact,
+  addDistributor,
+  requireDistributor,
+} from '../../src/domain/distributors/distributors.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project, ReleaseBranch } from '../../src/domain/projects/projects.js';
 import type { User } from '../../src/domain/users/users.js';
@@ -50,7 +55,8 @@ export async function makeDistributor(
     if (options.accepted ?? true) {
       await acceptTerms(trx, ctx.deps, { by, projectId: project.id, distributorId: d.id, note: 'Accepted by mail.' });
     }
-    return d;
+    // Read again: with its contacts and acceptance.
+    return requireDistributor(trx, project.id, d.id);
   });
 }
 

@@ -121,6 +121,24 @@ export async function getAdvisory(db: DbOrTrx, theCase: Pick<Case, 'id' | 'proje
   };
 }
 
+/**
+ * The credits a new draft starts with: each reporter of the case as they asked to be credited when
+ * reporting (by name, as "an anonymous reporter", or not at all).
+ */
+export async function suggestedCredits(db: DbOrTrx, caseId: string): Promise<Credit[]> {
+  const reports = await db
+    .selectFrom('reports')
+    .select(['reporter_name', 'credit'])
+    .where('case_id', '=', caseId)
+    .orderBy('received_at')
+    .execute();
+  return reports.flatMap((r): Credit[] => {
+    if (r.credit === 'name' && r.reporter_name?.trim()) return [{ name: r.reporter_name.trim(), type: 'FINDER' }];
+    if (r.credit === 'anonymous') return [{ name: 'An anonymous reporter', type: 'FINDER' }];
+    return [];
+  });
+}
+
 /** Which fields differ, for the history (names only: the text itself is embargoed and stays out of the audit log). */
 function changedFields(before: AdvisoryText, after: AdvisoryText): string[] {
   const keys = ['summary', ...ADVISORY_PROSE_FIELDS] as const;

@@ -73,3 +73,13 @@ export const ADVISORY_PROSE_FIELDS = [
   'detection',
 ] as const;
 export type AdvisoryProseField = (typeof ADVISORY_PROSE_FIELDS)[number];
+
+/** How every page and mail heads each prose field. */
+export const ADVISORY_SECTION_TITLES: Record<AdvisoryProseField, string> = {
+  details: 'Details',
+  affected: 'Who is affected',
+  howToCheck: 'How to check',
+  upgrade: 'How to upgrade',
+  mitigations: 'Mitigations',
+  detection: 'How to detect exploitation',
+};

@@ -1,4 +1,5 @@
 import { iso } from '../../clock.js';
+import { failpoint } from '../../failpoints.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -165,6 +166,7 @@ export async function fanOutAnnouncement(
       return false;
     });
     if (done) return queued;
+    failpoint('fanout.after-batch');
     input.afterBatch?.(queued);
   }
 }

@@ -19,7 +19,6 @@ import {
 } from './announcements.js';
 import {
   deleteListRow,
-  findListRow,
   findSubscriptionByTokenHash,
   findSubscriptionRow,
   insertListRow,
@@ -43,8 +42,7 @@ type ListDeps = Pick<Deps, 'clock' | 'config'>;
 const NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 const DESCRIPTION_MAX = 500;
 const CONFIRM_TTL_MS = 7 * DAY_MS;
-/** Subscription requests per client address per hour, and confirmation mails per address per day. */
-const REQUESTS_PER_HOUR = 10;
+/** Confirmation mails per subscriber address and list per day (requests per client: config.listRequestsPerHour). */
 const MAILS_PER_ADDRESS_PER_DAY = 3;
 
 const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { field });
@@ -79,7 +77,7 @@ export async function listMailingLists(db: DbOrTrx, projectId: string): Promise<
 }
 
 export async function requireList(db: DbOrTrx, projectId: string, listId: string): Promise<MailingList> {
-  const row = await findListRow(db, projectId, listId);
+  const row = (await listRows(db, projectId)).find((l) => l.id === listId);
   if (!row) throw new DomainError('NOT_FOUND', 'No such mailing list in this project.');
   return toList(row);
 }
@@ -172,7 +170,7 @@ export async function requestSubscription(
   const lists = await Promise.all([...new Set(input.listIds)].map((id) => requireList(trx, input.project.id, id)));
   const perClient = await hit(trx, deps.clock, {
     bucket: `lists:ip:${addressKey(input.ip ?? 'unknown')}`,
-    limit: REQUESTS_PER_HOUR,
+    limit: deps.config.listRequestsPerHour,
     windowMs: HOUR_MS,
   });
   if (!perClient.allowed)
@@ -302,14 +300,19 @@ export async function subscriptionOfUnsubscribeToken(
   return { subscription: toSubscription(row), list: await requireList(db, input.projectId, row.list_id) };
 }
 
-/** Ends a subscription (one click from the mail, or an admin's removal). Unsubscribing twice changes nothing. */
+/**
+ * Ends a subscription (one click from the mail, or an admin's removal; `listId`, when given, must be
+ * its list). Unsubscribing twice changes nothing.
+ */
 export async function unsubscribe(
   trx: Trx,
   deps: Pick<Deps, 'clock'>,
-  input: { subscriptionId: string; projectId: string; by: ActedBy },
+  input: { subscriptionId: string; projectId: string; listId?: string; by: ActedBy },
 ): Promise<boolean> {
   const row = await findSubscriptionRow(trx, { id: input.subscriptionId });
-  if (!row || row.project_id !== input.projectId) throw new DomainError('NOT_FOUND', 'No such subscription.');
+  if (!row || row.project_id !== input.projectId || (input.listId !== undefined && row.list_id !== input.listId)) {
+    throw new DomainError('NOT_FOUND', 'No such subscription.');
+  }
   if (row.status === 'unsubscribed') return false;
   await updateSubscriptionRow(trx, row.id, {
     status: 'unsubscribed',

@@ -61,3 +61,27 @@ export async function projectEmbargoRows(
     .orderBy('cases.number')
     .execute();
 }
+
+/** Every embargo of the given projects with its project and case, by release time. */
+export async function embargoRowsOfProjects(
+  db: DbOrTrx,
+  projectIds: readonly string[],
+): Promise<(EmbargoRow & { case_number: number; case_state: string; project_slug: string; project_name: string })[]> {
+  if (projectIds.length === 0) return [];
+  return db
+    .selectFrom('embargoes')
+    .innerJoin('cases', 'cases.id', 'embargoes.case_id')
+    .innerJoin('projects', 'projects.id', 'embargoes.project_id')
+    .selectAll('embargoes')
+    .select([
+      'cases.number as case_number',
+      'cases.state as case_state',
+      'projects.slug as project_slug',
+      'projects.name as project_name',
+    ])
+    .where('embargoes.project_id', 'in', projectIds)
+    .orderBy('embargoes.release_at')
+    .orderBy('projects.slug')
+    .orderBy('cases.number')
+    .execute();
+}

@@ -1,4 +1,4 @@
-import { iso } from '../../clock.js';
+import { DAY_MS, iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -25,6 +25,7 @@ import {
   findEmbargoRow,
   insertEmbargoRow,
   insertRevisionRow,
+  embargoRowsOfProjects,
   projectEmbargoRows,
   revisionRows,
   updateEmbargoRow,
@@ -71,10 +72,20 @@ export interface EmbargoRevision {
   reason: string | null;
 }
 
+/** When each step of the timeline was done; null while it is to come. */
+export interface TimelineDone {
+  distributorNotice: string | null;
+  publicNotice: string | null;
+  prereleaseNotice: string | null;
+  release: string | null;
+  retrospective: string | null;
+}
+
 export interface Embargo extends TimelineView {
   caseId: string;
   projectId: string;
   state: EmbargoState;
+  done: TimelineDone;
   createdAt: string;
   updatedAt: string;
   /** Newest first; the first planning is a revision with no previous time. */
@@ -123,6 +134,13 @@ function toEmbargo(row: EmbargoRow, revisions: EmbargoRevisionRow[]): Embargo {
     publicNoticeAt: row.public_notice_at,
     prereleaseNoticeAt: row.prerelease_notice_at,
     retrospectiveAt: row.retrospective_at,
+    done: {
+      distributorNotice: row.distributor_notice_done_at,
+      publicNotice: row.public_notice_done_at,
+      prereleaseNotice: row.prerelease_notice_done_at,
+      release: row.released_at,
+      retrospective: row.retrospective_done_at,
+    },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     revisions: revisions.map(toRevision),
@@ -158,6 +176,30 @@ export async function projectEmbargoes(
   return (await projectEmbargoRows(db, projectId)).map((row) => {
     const { revisions: _, ...embargo } = toEmbargo(row, []);
     return { ...embargo, caseNumber: row.case_number, caseState: row.case_state as CaseState };
+  });
+}
+
+/** Every embargo of the given projects (a member's calendar across projects), by release time. */
+export async function embargoesOfProjects(
+  db: DbOrTrx,
+  projectIds: readonly string[],
+): Promise<
+  (Omit<Embargo, 'revisions'> & {
+    caseNumber: number;
+    caseState: CaseState;
+    projectSlug: string;
+    projectName: string;
+  })[]
+> {
+  return (await embargoRowsOfProjects(db, projectIds)).map((row) => {
+    const { revisions: _, ...embargo } = toEmbargo(row, []);
+    return {
+      ...embargo,
+      caseNumber: row.case_number,
+      caseState: row.case_state as CaseState,
+      projectSlug: row.project_slug,
+      projectName: row.project_name,
+    };
   });
 }
 
@@ -264,20 +306,7 @@ export async function proposeEmbargo(trx: Trx, deps: EmbargoDeps, input: Propose
   const distributorNoticeAt = optionalInstant(input.distributorNoticeAt, 'distributorNoticeAt');
   const timeline = planTimeline({ releaseAt, policy, notBefore: now, distributorNoticeAt });
   checkRelease({ releaseAt, now, policy, distributorNoticeAt: timeline.distributorNoticeAt });
-  const at = iso(now);
-  await insertEmbargoRow(trx, {
-    case_id: theCase.id,
-    project_id: theCase.projectId,
-    state: 'proposed',
-    ...timelineColumns(timelineText(timeline)),
-    created_at: at,
-    updated_at: at,
-    distributor_notice_done_at: null,
-    public_notice_done_at: null,
-    prerelease_notice_done_at: null,
-    released_at: null,
-    retrospective_done_at: null,
-  });
+  await insertEmbargoRow(trx, newEmbargoRow(theCase, 'proposed', timelineText(timeline), iso(now)));
   await record(trx, deps, {
     ...input,
     theCase,
@@ -331,6 +360,33 @@ export async function activateEmbargo(trx: Trx, deps: EmbargoDeps, input: Embarg
   await enqueueSteps(trx, deps, await mustGetRow(trx, theCase.id));
   return mustGet(trx, theCase.id);
 }
+
+/** A new embargo's row: its timeline, and no step done yet. */
+function newEmbargoRow(
+  theCase: Pick<Case, 'id' | 'projectId'>,
+  state: EmbargoState,
+  timeline: TimelineView,
+  at: string,
+): EmbargoRow {
+  return {
+    case_id: theCase.id,
+    project_id: theCase.projectId,
+    state,
+    ...timelineColumns(timeline),
+    created_at: at,
+    updated_at: at,
+    distributor_notice_done_at: null,
+    public_notice_done_at: null,
+    prerelease_notice_done_at: null,
+    released_at: null,
+    retrospective_done_at: null,
+  };
+}
+
+/** A release at once has no notice ahead of it: the embargo is broken. */
+const NO_NOTICES = { distributorNoticeAt: null, publicNoticeAt: null, prereleaseNoticeAt: null } as const;
+const retrospectiveAt = (release: Date, policy: EmbargoPolicy) =>
+  iso(new Date(release.getTime() + policy.retrospectiveDays * DAY_MS));
 
 async function mustGetRow(trx: Trx, caseId: string): Promise<EmbargoRow> {
   const row = await findEmbargoRow(trx, caseId);
@@ -460,27 +516,12 @@ export async function releaseNow(
   const existing = await findEmbargoRow(trx, theCase.id);
   if (existing?.released_at) throw new DomainError('CONFLICT', 'The case is already released.');
   if (!existing) {
-    await insertEmbargoRow(trx, {
-      case_id: theCase.id,
-      project_id: theCase.projectId,
-      state: 'broken',
-      release_at: at,
-      distributor_notice_at: null,
-      public_notice_at: null,
-      prerelease_notice_at: null,
-      retrospective_at: iso(new Date(now.getTime() + policy.retrospectiveDays * 86_400_000)),
-      created_at: at,
-      updated_at: at,
-      distributor_notice_done_at: null,
-      public_notice_done_at: null,
-      prerelease_notice_done_at: null,
-      released_at: null,
-      retrospective_done_at: null,
-    });
+    const timeline = { ...NO_NOTICES, releaseAt: at, retrospectiveAt: retrospectiveAt(now, policy) };
+    await insertEmbargoRow(trx, newEmbargoRow(theCase, 'broken', timeline, at));
   } else {
     await updateEmbargoRow(trx, theCase.id, {
       release_at: at,
-      retrospective_at: iso(new Date(now.getTime() + policy.retrospectiveDays * 86_400_000)),
+      retrospective_at: retrospectiveAt(now, policy),
       updated_at: at,
     });
   }

@@ -254,6 +254,7 @@ export async function noticeRowsForContact(
     project_name: string;
     case_number: number;
     case_state: string;
+    case_embargoed: number;
   })[]
 > {
   return db
@@ -269,6 +270,7 @@ export async function noticeRowsForContact(
       'projects.name as project_name',
       'cases.number as case_number',
       'cases.state as case_state',
+      'cases.embargoed as case_embargoed',
     ])
     .where('distributor_contacts.user_id', '=', userId)
     .where('distributor_contacts.removed_at', 'is', null)

@@ -405,7 +405,7 @@ export interface PortalNotice {
   distributorName: string;
   caseId: string;
   caseNumber: number;
-  /** Whether the case is published (the embargo is over). */
+  /** Whether the case is published (the embargo is over; a case closed without a release is not). */
   released: boolean;
   notifiedAt: string;
   snapshot: NoticeSnapshot;
@@ -422,7 +422,8 @@ export async function portalNotices(db: DbOrTrx, userId: string): Promise<Omit<P
     distributorName: r.distributor_name,
     caseId: r.case_id,
     caseNumber: Number(r.case_number),
-    released: r.case_state === 'published' || r.case_state === 'closed',
+    // The go clears the case's embargoed flag; a case closed without a release keeps it.
+    released: Number(r.case_embargoed) === 0,
     notifiedAt: r.notified_at,
   }));
 }

@@ -1,4 +1,5 @@
 import { iso } from '../../clock.js';
+import { failpoint } from '../../failpoints.js';
 import type { Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -17,6 +18,7 @@ import { getProjectById } from '../projects/projects.service.js';
 import { advisoryUrl, announcementText, releaseValues } from './announcement-text.js';
 import { caseFacts } from './case-facts.js';
 import { mailTeamOfStep } from './team-mail.js';
+import { enqueueSteps } from './step-jobs.js';
 
 /*
  * The go: at the release time, one transaction makes the case public. The case moves to published
@@ -74,6 +76,9 @@ export async function runTheGo(
   });
   await enqueue(trx, deps.clock, { kind: 'case.dependents', caseId: theCase.id });
   await updateEmbargoRow(trx, theCase.id, { released_at: at, updated_at: at });
+  // The retrospective's job may have run before the go (a go retried after a crash runs late) and
+  // found nothing released: it is enqueued again now; two of them draft once.
+  await enqueueSteps(trx, deps, { ...embargo, released_at: at }, ['retrospective']);
   await insertHistory(trx, {
     id: newId(),
     case_id: theCase.id,
@@ -87,4 +92,5 @@ export async function runTheGo(
     reason: null,
   });
   await mailTeamOfStep(trx, deps, { theCase, step: 'published', count: null });
+  failpoint('go.before-commit');
 }

@@ -34,8 +34,11 @@ async function policyOf(db: DbOrTrx, projectId: string): Promise<SeverityPolicy>
   return row ? parseSeverityPolicy(JSON.parse(row.policy)) : defaultSeverityPolicy;
 }
 
-/** Published and closed cases are done: nobody is reminded of them. */
-const remindable = (state: string): boolean => state !== 'published' && state !== 'closed';
+/**
+ * Published and closed cases are done: nobody is reminded of them. Nor of a scheduled case: its
+ * next steps (the notices, the release) are the timeline's jobs, and it moves again by itself.
+ */
+const remindable = (state: string): boolean => state !== 'published' && state !== 'closed' && state !== 'scheduled';
 
 const severityOf = (stored: string): ClockSeverity | null =>
   stored === 'critical' || stored === 'high' || stored === 'medium' || stored === 'low' ? stored : null;

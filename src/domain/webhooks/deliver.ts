@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { iso } from '../../clock.js';
+import { failpoint } from '../../failpoints.js';
 import type { Deps } from '../../deps.js';
 import { unseal } from '../instance/sealed.js';
 import { signPayload } from './signature.js';
@@ -179,6 +180,7 @@ export async function deliverWebhook(
     'x-embargo-timestamp': timestamp,
     'x-embargo-signature': signPayload(secret, timestamp, delivery.payload),
   };
+  failpoint('webhook.before-post');
   let status: number;
   try {
     status = await postSigned(new URL(webhook.url), headers, delivery.payload, {

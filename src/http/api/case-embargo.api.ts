@@ -38,9 +38,20 @@ const Timeline = {
   releaseAt: Instant('The planned release (UTC).'),
   retrospectiveAt: MaybeInstant('The retrospective.'),
 };
+export const TimelineDoneSchema = Type.Object(
+  {
+    distributorNotice: MaybeInstant('When the distributors were notified.'),
+    publicNotice: MaybeInstant('When the "fix forthcoming" notice was published.'),
+    prereleaseNotice: MaybeInstant('When the pre-release notice went to the distributors.'),
+    release: MaybeInstant('When the go published the case.'),
+    retrospective: MaybeInstant('When the retrospective was drafted.'),
+  },
+  { description: 'When each step of the timeline was done; null while it is to come.' },
+);
 const Embargo = Type.Object({
   state: Type.Union(EMBARGO_STATES.map((s) => Type.Literal(s))),
   ...Timeline,
+  done: TimelineDoneSchema,
   createdAt: Instant('When it was proposed.'),
   updatedAt: Instant('Its last change.'),
   revisions: Type.Array(

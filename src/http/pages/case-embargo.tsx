@@ -8,8 +8,11 @@ import type { EmbargoPolicy } from '../../domain/cases/embargo-policy.js';
 import { formatUtc } from '../../domain/cases/embargo-timeline.js';
 import {
   activateEmbargo,
+  cancelRelease,
   type Embargo,
   getEmbargo,
+  releaseNow,
+  type TimelineDone,
   getEmbargoPolicy,
   proposeEmbargo,
   proposedTimeline,
@@ -39,27 +42,49 @@ export function UtcTime({ at }: { at: string | null }) {
   );
 }
 
-/** The steps of a timeline, in order, with their words. */
-export function timelineSteps(t: TimelineView): { key: string; label: string; at: string | null }[] {
+/** The steps of a timeline, in order, with their words and (for an embargo) when each was done. */
+export function timelineSteps(
+  t: TimelineView,
+  done?: TimelineDone,
+): { key: string; label: string; at: string | null; doneAt: string | null }[] {
   return [
-    { key: 'distributor-notice', label: 'Distributor notice', at: t.distributorNoticeAt },
+    {
+      key: 'distributor-notice',
+      label: 'Distributor notice',
+      at: t.distributorNoticeAt,
+      doneAt: done?.distributorNotice ?? null,
+    },
     {
       key: 'public-notice',
       label: '"Fix forthcoming" public notice (date, severity, components; no details)',
       at: t.publicNoticeAt,
+      doneAt: done?.publicNotice ?? null,
     },
-    { key: 'prerelease-notice', label: 'Pre-release notice to distributors', at: t.prereleaseNoticeAt },
-    { key: 'release', label: 'Release', at: t.releaseAt },
-    { key: 'retrospective', label: 'Retrospective', at: t.retrospectiveAt },
+    {
+      key: 'prerelease-notice',
+      label: 'Pre-release notice to distributors',
+      at: t.prereleaseNoticeAt,
+      doneAt: done?.prereleaseNotice ?? null,
+    },
+    { key: 'release', label: 'Release', at: t.releaseAt, doneAt: done?.release ?? null },
+    { key: 'retrospective', label: 'Retrospective', at: t.retrospectiveAt, doneAt: done?.retrospective ?? null },
   ];
 }
 
-function Timeline({ timeline }: { timeline: TimelineView }) {
+function Timeline({ timeline, done }: { timeline: TimelineView; done?: TimelineDone }) {
   return (
     <ol class="embargo-timeline">
-      {timelineSteps(timeline).map((step) => (
-        <li key={step.key} data-step={step.key}>
+      {timelineSteps(timeline, done).map((step) => (
+        <li key={step.key} data-step={step.key} data-done={step.doneAt ? 'yes' : 'no'}>
           {step.label}: <UtcTime at={step.at} />
+          {step.doneAt ? (
+            <>
+              {' '}
+              <span class="badge done">
+                done <UtcTime at={step.doneAt} />
+              </span>
+            </>
+          ) : null}
         </li>
       ))}
     </ol>
@@ -87,6 +112,12 @@ export interface CaseEmbargoSectionProps {
   policy: EmbargoPolicy;
   csrfToken: string;
   canEdit: boolean;
+  /** When the case's embargo broke, or null. */
+  embargoBrokenAt: string | null;
+  /** case.release: cancel the go, release now after a break. */
+  canRelease: boolean;
+  /** The time the page is drawn at (the injected clock), to tell a release time that passed. */
+  now: string;
 }
 
 function ReleaseField({ id, value }: { id: string; value: string }) {
@@ -118,7 +149,12 @@ export function CaseEmbargoSection(props: CaseEmbargoSectionProps) {
           <p>
             State: <strong data-embargo-state={embargo.state}>{STATE_WORDS[embargo.state]}</strong>
           </p>
-          <Timeline timeline={embargo} />
+          <Timeline timeline={embargo} done={embargo.done} />
+          {props.caseState !== 'scheduled' && open && embargo.releaseAt <= props.now && !embargo.done.release ? (
+            <p class="notice error" data-release-passed="">
+              The planned release time has passed while the case was not scheduled: revise it to a new time.
+            </p>
+          ) : null}
         </>
       ) : proposal ? (
         <>
@@ -149,6 +185,31 @@ export function CaseEmbargoSection(props: CaseEmbargoSectionProps) {
           <label for="embargo-revise-reason">Why the release moves</label>
           <input id="embargo-revise-reason" name="reason" maxLength={2000} required />
           <button type="submit">Revise the release</button>
+        </form>
+      ) : null}
+      {props.canRelease && props.caseState === 'scheduled' && !props.embargoBrokenAt ? (
+        <form method="post" action={`${action}/cancel`} class="triage-form" data-cancel-go="">
+          <CsrfField token={csrfToken} />
+          <label for="embargo-cancel-reason">
+            Why the release is called off <span class="hint">(told to the distributors already notified)</span>
+          </label>
+          <input id="embargo-cancel-reason" name="reason" maxLength={2000} required />
+          <button type="submit" class="danger">
+            Cancel the go
+          </button>{' '}
+          <span class="hint">Until it starts: the case goes back to "fix ready" and the embargo is held.</span>
+        </form>
+      ) : null}
+      {props.canRelease && props.embargoBrokenAt && ['fix_ready', 'scheduled'].includes(props.caseState) ? (
+        <form method="post" action={`${action}/release-now`} class="triage-form" data-release-now="">
+          <CsrfField token={csrfToken} />
+          <p>
+            <strong class="overdue">The embargo is broken.</strong> Release the fix now: the advisory, the announcements
+            and the distributors' notices go out at once.
+          </p>
+          <button type="submit" class="danger">
+            Release now
+          </button>
         </form>
       ) : null}
       {embargo && embargo.revisions.length > 0 ? (
@@ -185,7 +246,12 @@ export async function loadCaseEmbargoSection(
   db: DbOrTrx,
   deps: Pick<Deps, 'clock'>,
   input: { actor: Actor; theCase: Case },
-): Promise<Pick<CaseEmbargoSectionProps, 'caseState' | 'embargo' | 'proposal' | 'policy' | 'canEdit'>> {
+): Promise<
+  Pick<
+    CaseEmbargoSectionProps,
+    'caseState' | 'embargo' | 'proposal' | 'policy' | 'canEdit' | 'embargoBrokenAt' | 'canRelease' | 'now'
+  >
+> {
   const { theCase } = input;
   const embargo = await getEmbargo(db, theCase.id);
   const plannable = ['fix_in_progress', 'fix_ready'].includes(theCase.state) && !theCase.embargoBrokenAt;
@@ -195,6 +261,9 @@ export async function loadCaseEmbargoSection(
     proposal: !embargo && plannable ? await proposedTimeline(db, deps, theCase) : null,
     policy: await getEmbargoPolicy(db, theCase.projectId),
     canEdit: can(input.actor, 'case.embargo.manage', { projectId: theCase.projectId, caseId: theCase.id }),
+    embargoBrokenAt: theCase.embargoBrokenAt,
+    canRelease: can(input.actor, 'case.release', { projectId: theCase.projectId, caseId: theCase.id }),
+    now: deps.clock.now().toISOString(),
   };
 }
 
@@ -204,14 +273,20 @@ const Params = Type.Object({
 });
 type P = { Params: { slug: string; number: string } };
 
-/** POST /p/:slug/cases/:number/embargo/{propose,activate,revise} (case.embargo.manage). */
+/**
+ * POST /p/:slug/cases/:number/embargo/{propose,activate,revise} (case.embargo.manage) and
+ * /embargo/{cancel,release-now} (case.release).
+ */
 export function caseEmbargoPages(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
     const tx = <T,>(fn: (trx: Trx) => Promise<T>): Promise<T> => deps.db.transaction().execute(fn);
 
-    async function target(request: FastifyRequest<P>): Promise<{ project: Project; theCase: Case }> {
+    async function target(
+      request: FastifyRequest<P>,
+      action: 'case.embargo.manage' | 'case.release',
+    ): Promise<{ project: Project; theCase: Case }> {
       const project = await requireProject(deps.db, request.params.slug);
-      authorize(request.actor, 'case.embargo.manage', { projectId: project.id });
+      authorize(request.actor, action, { projectId: project.id });
       return { project, theCase: await requireCase(deps.db, project.id, Number(request.params.number)) };
     }
 
@@ -219,12 +294,13 @@ export function caseEmbargoPages(deps: Deps) {
     function route(
       path: string,
       change: (trx: Trx, t: { theCase: Case; request: FastifyRequest<P> }) => Promise<unknown>,
+      action: 'case.embargo.manage' | 'case.release' = 'case.embargo.manage',
     ) {
       app.post<P>(
         `/p/:slug/cases/:number/embargo/${path}`,
         { schema: { params: Params }, preHandler: requireSignIn },
         async (request, reply: FastifyReply) => {
-          const { project, theCase } = await target(request);
+          const { project, theCase } = await target(request, action);
           const back = `/p/${project.slug}/cases/${theCase.number}#embargo`;
           try {
             await tx((trx) => change(trx, { theCase, request }));
@@ -252,6 +328,17 @@ export function caseEmbargoPages(deps: Deps) {
         releaseAt: field(request.body, 'releaseAt'),
         reason: field(request.body, 'reason'),
       }),
+    );
+    route(
+      'cancel',
+      (trx, { theCase, request }) =>
+        cancelRelease(trx, deps, { ...by(request), theCase, reason: field(request.body, 'reason') }),
+      'case.release',
+    );
+    route(
+      'release-now',
+      (trx, { theCase, request }) => releaseNow(trx, deps, { ...by(request), theCase }),
+      'case.release',
     );
   };
 }

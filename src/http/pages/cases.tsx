@@ -34,6 +34,9 @@ import { loadPatchesSection, PatchesSection } from './case-patches.js';
 import { CaseTeamSection, loadCaseTeamSection } from './case-team.js';
 import { CollaboratorsSection } from './case-collaborators.js';
 import { CaseEmbargoSection, loadCaseEmbargoSection } from './case-embargo.js';
+import { CaseAdvisorySection } from './case-advisory.js';
+import { DisclosureSection, loadDisclosureSection } from './case-release.js';
+import { getAdvisory } from '../../domain/advisories/advisories.service.js';
 import { checkbox, field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
 import { replyChangeRefused } from '../views/change-refused.js';
@@ -92,27 +95,30 @@ export function casePages(deps: Deps) {
     ): Promise<FastifyReply> {
       const actor = request.actor;
       const query = field(request.query, 'cwe_q').slice(0, 100);
-      const { view, severity, history, affected, patches, team, collaborators, embargo } = await tx(async (trx) => {
-        const v = await getCaseForTeam(trx, deps, {
-          actor,
-          origin: request.origin,
-          projectId: project.id,
-          number: Number(request.params.number),
+      const { view, severity, history, affected, patches, team, collaborators, embargo, advisory, disclosure } =
+        await tx(async (trx) => {
+          const v = await getCaseForTeam(trx, deps, {
+            actor,
+            origin: request.origin,
+            projectId: project.id,
+            number: Number(request.params.number),
+          });
+          return {
+            view: v,
+            severity: await caseSeverity(trx, v.case),
+            history: await caseHistory(trx, v.case.id),
+            affected: await caseAffected(trx, v.case, deps.clock.now()),
+            team: await loadCaseTeamSection(trx, { actor, projectId: project.id, caseId: v.case.id }),
+            collaborators: await listCollaborators(trx, v.case.id),
+            embargo: await loadCaseEmbargoSection(trx, deps, { actor, theCase: v.case }),
+            advisory: await getAdvisory(trx, v.case),
+            disclosure: await loadDisclosureSection(trx, { actor, theCase: v.case }),
+            patches: await loadPatchesSection(
+              { db: trx, clock: deps.clock },
+              { actor, project, theCase: v.case, csrfToken: request.csrfToken() },
+            ),
+          };
         });
-        return {
-          view: v,
-          severity: await caseSeverity(trx, v.case),
-          history: await caseHistory(trx, v.case.id),
-          affected: await caseAffected(trx, v.case, deps.clock.now()),
-          team: await loadCaseTeamSection(trx, { actor, projectId: project.id, caseId: v.case.id }),
-          collaborators: await listCollaborators(trx, v.case.id),
-          embargo: await loadCaseEmbargoSection(trx, deps, { actor, theCase: v.case }),
-          patches: await loadPatchesSection(
-            { db: trx, clock: deps.clock },
-            { actor, project, theCase: v.case, csrfToken: request.csrfToken() },
-          ),
-        };
-      });
       const c = view.case;
       const url = base(project, c);
       const csrf = request.csrfToken();
@@ -188,7 +194,16 @@ export function casePages(deps: Deps) {
             csrfToken={csrf}
             canEdit={can(actor, 'case.collaborators.manage', { projectId: project.id })}
           />
+          <CaseAdvisorySection
+            projectSlug={project.slug}
+            caseNumber={c.number}
+            advisory={advisory}
+            canEdit={can(actor, 'case.advisory.edit', { projectId: project.id })}
+          />
           <CaseEmbargoSection projectSlug={project.slug} caseNumber={c.number} csrfToken={csrf} {...embargo} />
+          {disclosure ? (
+            <DisclosureSection projectSlug={project.slug} caseNumber={c.number} csrfToken={csrf} {...disclosure} />
+          ) : null}
           <SeveritySummary severity={severity} policyUrl={`/p/${project.slug}/settings/severity`} />
           {canEdit ? (
             <section class="scoring" aria-labelledby="scoring-heading">

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { projectEmbargoes } from '../../domain/cases/embargo.service.js';
+import type { CaseState } from '../../domain/cases/cases.js';
+import { type Embargo, projectEmbargoes } from '../../domain/cases/embargo.service.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
 import { authorize } from '../../policies/policy.js';
 import { timelineSteps, UtcTime } from './case-embargo.js';
@@ -18,8 +19,8 @@ const monthOf = (at: string) =>
   new Date(at).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** The rows grouped by release month, keeping their order (they come sorted by release). */
-export function byMonth(rows: Row[]): { month: string; rows: Row[] }[] {
-  const groups: { month: string; rows: Row[] }[] = [];
+export function byMonth<R extends Pick<Row, 'releaseAt'>>(rows: R[]): { month: string; rows: R[] }[] {
+  const groups: { month: string; rows: R[] }[] = [];
   for (const row of rows) {
     const month = monthOf(row.releaseAt);
     const last = groups.at(-1);
@@ -27,6 +28,67 @@ export function byMonth(rows: Row[]): { month: string; rows: Row[] }[] {
     else groups.push({ month, rows: [row] });
   }
   return groups;
+}
+
+/** A calendar row: an embargo with its case, and its project when the calendar spans several. */
+export type CalendarRow = Omit<Embargo, 'revisions'> & {
+  caseNumber: number;
+  caseState: CaseState;
+  projectSlug: string;
+  projectName?: string;
+};
+
+/** One month of a calendar: a row per embargo, a column per step of its timeline (done ones marked). */
+export function CalendarMonth({ month, rows }: { month: string; rows: CalendarRow[] }) {
+  const spans = rows.some((r) => r.projectName !== undefined);
+  const headings = timelineSteps({
+    distributorNoticeAt: null,
+    publicNoticeAt: null,
+    prereleaseNoticeAt: null,
+    releaseAt: '',
+    retrospectiveAt: null,
+  });
+  return (
+    <section aria-label={month}>
+      <h2>{month}</h2>
+      <table class="embargo-calendar">
+        <thead>
+          <tr>
+            {spans ? <th scope="col">Project</th> : null}
+            <th scope="col">Case</th>
+            <th scope="col">Embargo</th>
+            {headings.map((h) => (
+              <th key={h.key} scope="col">
+                {h.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.caseId} data-case={spans ? `${row.projectSlug}#${row.caseNumber}` : row.caseNumber}>
+              {spans ? (
+                <td>
+                  <a href={`/p/${row.projectSlug}/embargoes`}>{row.projectName}</a>
+                </td>
+              ) : null}
+              <td>
+                <a href={`/p/${row.projectSlug}/cases/${row.caseNumber}#embargo`}>#{row.caseNumber}</a>{' '}
+                <span class="muted">{row.caseState.replace(/_/g, ' ')}</span>
+              </td>
+              <td data-embargo-state={row.state}>{row.state}</td>
+              {timelineSteps(row, row.done).map((step) => (
+                <td key={step.key} data-done={step.doneAt ? 'yes' : 'no'}>
+                  <UtcTime at={step.at} />
+                  {step.doneAt ? <span class="badge done">done</span> : null}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }
 
 const Params = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -41,51 +103,17 @@ export function embargoCalendarPages(deps: Deps) {
         const project = await requireProject(deps.db, request.params.slug);
         authorize(request.actor, 'project.view', { projectId: project.id });
         const groups = byMonth(await projectEmbargoes(deps.db, project.id));
-        const headings = timelineSteps({
-          distributorNoticeAt: null,
-          publicNoticeAt: null,
-          prereleaseNoticeAt: null,
-          releaseAt: '',
-          retrospectiveAt: null,
-        });
         return reply.page(
           <section>
             <h1>{project.name}: embargo calendar</h1>
             <p class="muted">Times in UTC.</p>
             {groups.length === 0 ? <p class="muted">No embargo is planned in this project.</p> : null}
             {groups.map((group) => (
-              <section key={group.month} aria-label={group.month}>
-                <h2>{group.month}</h2>
-                <table class="embargo-calendar">
-                  <thead>
-                    <tr>
-                      <th scope="col">Case</th>
-                      <th scope="col">Embargo</th>
-                      {headings.map((h) => (
-                        <th key={h.key} scope="col">
-                          {h.label}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {group.rows.map((row) => (
-                      <tr key={row.caseId} data-case={row.caseNumber}>
-                        <td>
-                          <a href={`/p/${project.slug}/cases/${row.caseNumber}#embargo`}>#{row.caseNumber}</a>{' '}
-                          <span class="muted">{row.caseState.replace(/_/g, ' ')}</span>
-                        </td>
-                        <td data-embargo-state={row.state}>{row.state}</td>
-                        {timelineSteps(row).map((step) => (
-                          <td key={step.key}>
-                            <UtcTime at={step.at} />
-                          </td>
-                        ))}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </section>
+              <CalendarMonth
+                key={group.month}
+                month={group.month}
+                rows={group.rows.map((r) => ({ ...r, projectSlug: project.slug }))}
+              />
             ))}
           </section>,
           { title: `Embargo calendar · ${project.name}`, scripts: ['local-time.js'] },

@@ -22,6 +22,10 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={`${base}/imap`}>Mailboxes (IMAP)</a>
       <a href={`${base}/pgp`}>OpenPGP key</a>
       <a href={`${base}/webhooks`}>Webhooks</a>
+      <a href={`${base}/embargo`}>Embargo policy</a>
+      <a href={`${base}/distributors`}>Distributors</a>
+      <a href={`${base}/lists`}>Mailing lists</a>
+      <a href={`${base}/announcements`}>Announcements</a>
     </nav>
   );
 }

@@ -12,10 +12,13 @@ function valueText(value: unknown): string {
   if (typeof value === 'object' && typeof person.id === 'string' && typeof person.name === 'string') {
     return person.name;
   }
+  if (Array.isArray(value)) return value.map(valueText).join(', ') || 'none';
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== null && v !== false)
-      .map(([k, v]) => (v === true ? k : `${k}: ${String(v)}`))
+      .map(([k, v]) =>
+        v === true ? k : `${k}: ${Array.isArray(v) || typeof v === 'object' ? valueText(v) : String(v)}`,
+      )
       .join(', ');
   }
   return String(value);
@@ -47,6 +50,14 @@ const changeWords: Record<string, string> = {
   'patch.uploaded': 'Patch uploaded',
   'patch.reviewed': 'Patch reviewed',
   'embargo.broken': 'Embargo broken',
+  'advisory.draft': 'Advisory draft edited',
+  'distributors.notified': 'Distributors notified',
+  'distributors.prerelease': '24-hour notice sent to distributors',
+  'announcement.fix_forthcoming': '"Fix forthcoming" notice published',
+  'release.published': 'Released and published',
+  'dependents.notified': 'Dependent projects told',
+  'retrospective.drafted': 'Retrospective drafted',
+  'retrospective.edited': 'Retrospective edited',
 };
 
 /** Changes that add or remove something: one value to show, not "before -> after". */
@@ -59,6 +70,12 @@ const ONE_VALUE = [
   'collaborator.',
   'fix.team.',
   'embargo.proposed',
+  'advisory.',
+  'distributors.',
+  'announcement.',
+  'release.',
+  'dependents.',
+  'retrospective.',
 ];
 
 /** The case history, newest first: what changed, from what to what, who and why. */

@@ -11,9 +11,11 @@ export interface LayoutProps {
   scripts?: readonly string[];
   /** Stylesheets under /assets/ besides app.css. */
   styles?: readonly string[];
+  /** Atom feeds of the page, announced in the head so that feed readers find them. */
+  feeds?: readonly { title: string; href: string }[];
 }
 
-export function Layout({ title, actor, csrfToken, children, scripts = [], styles = [] }: LayoutProps) {
+export function Layout({ title, actor, csrfToken, children, scripts = [], styles = [], feeds = [] }: LayoutProps) {
   const user = actor?.kind === 'user' ? actor : undefined;
   return (
     <html lang="en">
@@ -25,6 +27,9 @@ export function Layout({ title, actor, csrfToken, children, scripts = [], styles
         <link rel="stylesheet" href="/assets/app.css" />
         {styles.map((file) => (
           <link key={file} rel="stylesheet" href={`/assets/${file}`} />
+        ))}
+        {feeds.map((feed) => (
+          <link key={feed.href} rel="alternate" type="application/atom+xml" title={feed.title} href={feed.href} />
         ))}
         <script src="/assets/app.js" defer />
         {scripts.map((file) => (
@@ -41,6 +46,9 @@ export function Layout({ title, actor, csrfToken, children, scripts = [], styles
               <>
                 <a href="/projects">Projects</a>
                 {user.isInstanceAdmin ? <a href="/admin">Admin</a> : null}
+                {user.distributorOf && user.distributorOf.size > 0 ? (
+                  <a href="/distributor">Distributor portal</a>
+                ) : null}
                 <a href="/account/tokens">API tokens</a>
                 <span class="who">{user.name}</span>
                 <form method="post" action="/logout" class="inline">

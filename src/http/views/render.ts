@@ -12,6 +12,8 @@ export interface PageOptions {
   scripts?: readonly string[];
   /** Extra stylesheets from /assets/ (file names), after app.css. */
   styles?: readonly string[];
+  /** Atom feeds the page announces in its head. */
+  feeds?: readonly { title: string; href: string }[];
 }
 
 declare module 'fastify' {
@@ -34,6 +36,7 @@ export function renderPlugin(deps: Deps) {
           children: body,
           scripts: options.scripts ?? [],
           styles: options.styles ?? [],
+          feeds: options.feeds ?? [],
         }),
       );
       if (options.status) this.status(options.status);

@@ -1,18 +1,9 @@
-import { ADVISORY_PROSE_FIELDS, type AdvisoryProseField } from '../../domain/advisories/advisories.js';
+import { ADVISORY_PROSE_FIELDS, ADVISORY_SECTION_TITLES } from '../../domain/advisories/advisories.js';
 import { renderMarkdown } from '../../http/views/markdown.js';
 import type { Email } from '../emails.js';
 import { formatUtc, htmlBody, type RenderedEmail, subjectLine, textBody } from './email-layout.js';
 
 type Notice = Extract<Email, { template: 'distributor-notice' }>;
-
-export const PROSE_HEADINGS: Record<AdvisoryProseField, string> = {
-  details: 'Details',
-  affected: 'Who is affected',
-  howToCheck: 'How to check',
-  upgrade: 'How to upgrade',
-  mitigations: 'Mitigations',
-  detection: 'How to detect exploitation',
-};
 
 /**
  * To one contact of a distributor: the embargoed advisory draft and the patches (attached), under the
@@ -37,7 +28,7 @@ export function renderDistributorNotice(email: Notice): RenderedEmail {
     `Severity: ${s.severity}`,
     s.affectedVersions.length ? `Affected:\n${s.affectedVersions.map((v) => `- ${v}`).join('\n')}` : null,
     s.fixedVersions.length ? `Fixed in:\n${s.fixedVersions.map((v) => `- ${v}`).join('\n')}` : null,
-    ...prose.map((f) => `${PROSE_HEADINGS[f]}:\n\n${s.advisory[f]}`),
+    ...prose.map((f) => `${ADVISORY_SECTION_TITLES[f]}:\n\n${s.advisory[f]}`),
     credits.length ? `Credits: ${credits.join('; ')}` : null,
     patches.length ? `Patches (attached):\n${patches.map((p) => `- ${p}`).join('\n')}` : 'No patch is attached.',
     `Please acknowledge receipt (one click):\n${email.ackUrl}`,
@@ -77,7 +68,7 @@ export function renderDistributorNotice(email: Notice): RenderedEmail {
       ) : null}
       {prose.map((f) => (
         <section key={f}>
-          <h3>{PROSE_HEADINGS[f]}</h3>
+          <h3>{ADVISORY_SECTION_TITLES[f]}</h3>
           {/* Safe: renderMarkdown escapes raw HTML and vets link URLs. */}
           <div dangerouslySetInnerHTML={{ __html: renderMarkdown(s.advisory[f]) }} />
         </section>
