@@ -68,7 +68,7 @@ export async function caseFacts(db: DbOrTrx, theCase: Case, now: Date): Promise<
     severity.exploitation.exploitedInTheWild ? 'exploited in the wild' : null,
     !severity.exploitation.exploitedInTheWild && severity.exploitation.publicExploit ? 'public exploit' : null,
   ].filter((n): n is string => n !== null);
-  const word = severity.effective.severity === 'none' ? 'not rated' : severity.effective.severity;
+  const word = severity.effective.severity === 'none' ? 'unrated' : severity.effective.severity;
   return {
     severity: notes.length ? `${word} (${notes.join('; ')})` : word,
     severityWord: word,
