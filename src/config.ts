@@ -55,6 +55,17 @@ export interface Config {
     lockMs: number;
   };
   /**
+   * The CVE Services account of the instance's CNA (EMBARGO_CVE_SERVICES_URL, EMBARGO_CVE_API_ORG,
+   * EMBARGO_CVE_API_USER, EMBARGO_CVE_API_KEY; EMBARGO_CVE_CNA_ORG_ID is the CNA's UUID, written in
+   * each record's providerMetadata). Null when not configured: CNA projects then enter ids by hand.
+   */
+  cveServices: { url: string; org: string; user: string; key: string; orgId: string | null } | null;
+  /**
+   * The project whose security.txt and CSAF provider metadata the instance serves at
+   * /.well-known/ (EMBARGO_WELL_KNOWN_PROJECT, a slug). Unset: the only project, when there is one.
+   */
+  wellKnownProject: string | undefined;
+  /**
    * Crash tests only: names of points (src/failpoints.ts) where the process kills itself, as a power
    * cut would, to prove that nothing is lost or done twice across a crash. Empty in production.
    */
@@ -87,6 +98,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 // per-report allowance, so one link cannot be the way around the other limit.
 function repliesConfig(perReportPerHour: number): Config['replies'] {
   return { perReportPerHour, perAddressPerHour: 3 * perReportPerHour };
+}
+
+function cveServicesConfig(env: Env): Config['cveServices'] {
+  const url = env.EMBARGO_CVE_SERVICES_URL;
+  const org = env.EMBARGO_CVE_API_ORG;
+  const user = env.EMBARGO_CVE_API_USER;
+  const key = env.EMBARGO_CVE_API_KEY;
+  if (!url || !org || !user || !key) return null;
+  return { url, org, user, key, orgId: env.EMBARGO_CVE_CNA_ORG_ID || null };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -137,6 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((f) => f.trim())
       .filter(Boolean),
+    cveServices: cveServicesConfig(env),
+    wellKnownProject: env.EMBARGO_WELL_KNOWN_PROJECT || undefined,
     // Off by default: otherwise a project admin could make the server post to its own network.
     webhooks: { allowPrivate: bool(env, 'EMBARGO_WEBHOOK_ALLOW_PRIVATE', false) },
   };

@@ -29,6 +29,8 @@ export const errorCatalogue = {
   LAST_ADMIN: 'The last admin (of the instance, or of a project) cannot be removed, demoted or disabled.',
   EMBARGO_TOO_LONG:
     "The planned release is later than the project's maximum embargo after the distributor notice allows.",
+  CVE_POOL_EMPTY: 'The project has no reserved CVE id left to assign: reserve more first.',
+  CVE_SERVICES_FAILED: 'CVE Services refused the request or could not be reached; nothing was changed here.',
   INTERNAL: 'Something failed on the server; the details are in its log.',
 } as const;
 

@@ -2,7 +2,12 @@
 // ISO-8601 text timestamps, 0/1 integers for booleans and JSON as text; they never leave the
 // repositories and services, which map them to domain types.
 
-import type { AdvisoriesTable } from '../domain/advisories/advisories.table.js';
+import type {
+  AdvisoriesTable,
+  AdvisoryRevisionsTable,
+  CveIdsTable,
+  ProjectSecuritySettingsTable,
+} from '../domain/advisories/advisories.table.js';
 import type {
   AnnouncementDeliveriesTable,
   AnnouncementsTable,
@@ -111,4 +116,7 @@ export interface DB {
   announcement_deliveries: AnnouncementDeliveriesTable;
   retrospectives: RetrospectivesTable;
   outbound_email_attachments: OutboundEmailAttachmentsTable;
+  advisory_revisions: AdvisoryRevisionsTable;
+  cve_ids: CveIdsTable;
+  project_security_settings: ProjectSecuritySettingsTable;
 }

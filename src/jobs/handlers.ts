@@ -6,6 +6,7 @@ import { deliverWebhook } from '../domain/webhooks/deliver.js';
 import { fanOutAnnouncement } from '../domain/announcements/announcements.service.js';
 import { notifyDependents } from '../domain/release/dependents.js';
 import { runEmbargoStep } from '../domain/release/steps.service.js';
+import { syncCveRecord } from '../domain/advisories/cve-sync.service.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -69,6 +70,13 @@ export function jobHandlers(deps: Deps): JobHandlers {
     },
     'case.dependents': {
       handle: (payload, ctx) => notifyDependents({ ...deps, db: ctx.db, clock: ctx.clock }, payload),
+      backoffMs: exponentialBackoff(60_000, HOUR_MS),
+    },
+    'cve.sync': {
+      // Idempotent (cve-sync.service.ts); CVE Services being down is retried for hours, not hammered.
+      handle: async (payload, ctx) => {
+        await syncCveRecord({ ...deps, db: ctx.db, clock: ctx.clock }, payload);
+      },
       backoffMs: exponentialBackoff(60_000, HOUR_MS),
     },
   };

@@ -29,7 +29,9 @@ export type Action =
   | 'case.patch.upload' // a private patch for a branch
   | 'case.patch.review' // approve or request changes on a patch
   | 'case.embargo.manage' // propose, activate, revise the case's embargo and its timeline
-  | 'case.advisory.edit' // the case's advisory draft (published at the go)
+  | 'case.advisory.edit' // the case's advisory draft (published at the go), its CVE id before publication
+  | 'case.advisory.revise' // a new revision of a published advisory, or its withdrawal
+  | 'case.import' // open a case from an upstream advisory (OSV, CVE JSON 5)
   | 'case.release' // release now (a broken embargo), cancel the go before it starts
   | 'case.distributors.notify' // tell distributors not told yet about a scheduled case
   | 'case.retrospective.edit' // the retrospective drafted after the release
@@ -37,6 +39,8 @@ export type Action =
   | 'project.distributors.manage' // the distributor programme, its organisations and their contacts
   | 'project.lists.manage' // mailing lists and their subscribers
   | 'project.announcements.manage' // the wording (templates) of the project's announcements
+  | 'project.security-settings.manage' // publisher, CVE source, bounty, security.txt lifetime
+  | 'project.cve-pool.manage' // reserve CVE ids (CVE Services), add ids reserved elsewhere, reject unused ones
   | 'project.public.read' // published advisories, announcements and their feed, list subscription
   | 'distributor.portal' // the distributor portal: the notices sent to one's own organisations
   | 'distributor.notice.read' // a notice sent to the actor's organisation: its advisory draft and patches
@@ -110,6 +114,8 @@ const rules: Record<Action, Rule> = {
   'case.patch.review': isMember,
   'case.embargo.manage': isMember,
   'case.advisory.edit': isMember,
+  'case.advisory.revise': isMember,
+  'case.import': isMember,
   'case.release': isMember,
   'case.distributors.notify': isMember,
   'case.retrospective.edit': isMember,
@@ -121,6 +127,10 @@ const rules: Record<Action, Rule> = {
   // Subscribers' addresses are personal data; the lists reach the public under the project's name.
   'project.lists.manage': isProjectAdmin,
   'project.announcements.manage': isProjectAdmin,
+  // Admins only: what the public pages promise reporters, and who publishes, binds the project.
+  'project.security-settings.manage': isProjectAdmin,
+  // Admins only: CVE ids are spent from the CNA's quota under the instance's CVE Services account.
+  'project.cve-pool.manage': isProjectAdmin,
   // Only what is public by nature (published advisories, sent announcements) is served under it.
   'project.public.read': () => true,
   'distributor.portal': (a) => a.kind === 'user',
@@ -157,7 +167,9 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
     action === 'project.embargo-policy.manage' ||
     action === 'project.distributors.manage' ||
     action === 'project.lists.manage' ||
-    action === 'project.announcements.manage';
+    action === 'project.announcements.manage' ||
+    action === 'project.security-settings.manage' ||
+    action === 'project.cve-pool.manage';
   if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }

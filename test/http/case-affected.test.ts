@@ -89,6 +89,7 @@ describe.each(engines())('affected versions over HTTP on %s', (engine) => {
             packages: [
               {
                 id: 'pkg-1',
+                versions: [],
                 ecosystem: 'npm',
                 name: '@acme/parser',
                 purl: 'pkg:npm/%40acme/parser',

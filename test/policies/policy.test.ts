@@ -236,6 +236,8 @@ const expected = {
   },
   'case.embargo.manage': membersOnly,
   'case.advisory.edit': membersOnly,
+  'case.advisory.revise': membersOnly,
+  'case.import': membersOnly,
   'case.release': membersOnly,
   'case.distributors.notify': membersOnly,
   'case.retrospective.edit': membersOnly,
@@ -244,6 +246,8 @@ const expected = {
   'project.distributors.manage': projectAdminsOnly,
   'project.lists.manage': projectAdminsOnly,
   'project.announcements.manage': projectAdminsOnly,
+  'project.security-settings.manage': projectAdminsOnly,
+  'project.cve-pool.manage': projectAdminsOnly,
   'project.public.read': {
     anonymous: all,
     reporterOfThisReport: all,
@@ -362,7 +366,9 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
     action === 'project.embargo-policy.manage' ||
     action === 'project.distributors.manage' ||
     action === 'project.lists.manage' ||
-    action === 'project.announcements.manage';
+    action === 'project.announcements.manage' ||
+    action === 'project.security-settings.manage' ||
+    action === 'project.cve-pool.manage';
   if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
@@ -380,7 +386,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(39);
+    expect(actions).toHaveLength(43);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {

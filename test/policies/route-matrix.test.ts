@@ -19,7 +19,6 @@ import type { Project } from '../../src/domain/projects/projects.js';
 import { addMember, requireProject } from '../../src/domain/projects/projects.service.js';
 import type { Report } from '../../src/domain/reports/reports.js';
 import * as triage from '../../src/domain/reports/triage.service.js';
-import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { addPackage, addRange } from '../../src/domain/cases/affected.service.js';
 import { reviewPatch, uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
@@ -27,6 +26,7 @@ import { transitionCase } from '../../src/domain/cases/case-transitions.service.
 import { activateEmbargo, proposeEmbargo } from '../../src/domain/cases/embargo.service.js';
 import type { EmbargoPolicy } from '../../src/domain/cases/embargo-policy.js';
 import { getStoredEmbargoPolicy, updateEmbargoPolicy } from '../../src/domain/cases/embargo-policy.service.js';
+import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { setCaseEmbargoed } from '../../src/domain/cases/cases.repository.js';
 import type { Distributor } from '../../src/domain/distributors/distributors.js';
 import { requireDistributor } from '../../src/domain/distributors/distributors.service.js';
@@ -950,7 +950,7 @@ async function publishedAdvisory(ctx: TestContext, project: Project): Promise<st
   const c = await caseWithDraft(ctx, project, 'Matrix published advisory');
   const advisory = await tx(ctx, async (trx) => {
     const published = await publishAdvisory(trx, ctx.deps, {
-      theCase: { id: c.id, projectId: project.id },
+      theCase: await requireCase(trx, project.id, c.number),
       projectSlug: project.slug,
     });
     await setCaseEmbargoed(trx, c.id, false);

@@ -12,18 +12,27 @@ import { caseMoved } from '../severity/case-reminders.js';
 import {
   ADVISORY_PROSE_FIELDS,
   type Advisory,
+  type AdvisoryMeta,
   type AdvisoryText,
   CREDIT_TYPES,
   type Credit,
   type CreditType,
+  emptyAdvisoryMeta,
   emptyAdvisoryText,
 } from './advisories.js';
+import type { AdvisoryRecord, RecordReference, RecordRevision } from './advisory-record.js';
+import { advisoryMetaColumns } from './advisory-meta.js';
+import { buildAdvisoryRecord } from './advisory-record.service.js';
+import { markCveIdPublished } from './cve-ids.service.js';
+import { getProjectById } from '../projects/projects.service.js';
 import {
   type AdvisoryRow,
   countPublicIds,
+  ensureAdvisoryRow,
   findAdvisoryRow,
   findPublishedAdvisoryRow,
   insertAdvisoryRow,
+  insertRevisionRow,
   publishedAdvisoryRows,
   updateAdvisoryRow,
 } from './advisories.repository.js';
@@ -54,6 +63,16 @@ function toAdvisory(row: AdvisoryRow): Advisory {
     mitigations: row.mitigations_text,
     detection: row.detection_text,
     credits: JSON.parse(row.credits) as Credit[],
+    aliases: JSON.parse(row.aliases) as string[],
+    related: JSON.parse(row.related) as string[],
+    references: JSON.parse(row.references_json) as RecordReference[],
+    cveId: row.cve_id,
+    cveRequestedFrom: row.cve_requested_from,
+    cveRequestedAt: row.cve_requested_at,
+    revision: row.revision,
+    modifiedAt: row.modified_at,
+    withdrawnAt: row.withdrawn_at,
+    withdrawnReason: row.withdrawn_reason,
   };
 }
 
@@ -67,6 +86,20 @@ const columns = (t: AdvisoryText) => ({
   detection_text: t.detection,
   credits: JSON.stringify(t.credits),
 });
+
+/** A credit's contact list: at most 5 http(s) URLs or mailto: addresses. */
+function creditContact(raw: unknown, i: number): string[] {
+  if (raw === undefined || raw === null) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length > 5) throw invalid(`credits.${i}.contact`, 'At most 5 contacts per credit.');
+  return list.map((c: unknown) => {
+    const text = typeof c === 'string' ? c.trim() : '';
+    if (!/^(https?:\/\/\S+|mailto:\S+@\S+)$/.test(text) || text.length > 500) {
+      throw invalid(`credits.${i}.contact`, 'A contact is an http(s) URL or a mailto: address.');
+    }
+    return text;
+  });
+}
 
 /**
  * Checks a draft as submitted (unknown: a form or JSON body): VALIDATION_FAILED names the field. The
@@ -102,7 +135,8 @@ export function parseAdvisoryText(raw: unknown): AdvisoryText {
     if (!(CREDIT_TYPES as readonly string[]).includes(type)) {
       throw invalid(`credits.${i}.type`, `A credit's type is one of ${CREDIT_TYPES.join(', ')}.`);
     }
-    return { name, type: type as CreditType };
+    const contact = creditContact(entry.contact, i);
+    return { name, type: type as CreditType, ...(contact.length ? { contact } : {}) };
   });
   return { summary, ...prose, credits };
 }
@@ -113,11 +147,19 @@ export async function getAdvisory(db: DbOrTrx, theCase: Pick<Case, 'id' | 'proje
   if (row) return toAdvisory(row);
   return {
     ...emptyAdvisoryText,
+    ...emptyAdvisoryMeta,
     caseId: theCase.id,
     projectId: theCase.projectId,
     publicId: null,
     publishedAt: null,
     updatedAt: null,
+    cveId: null,
+    cveRequestedFrom: null,
+    cveRequestedAt: null,
+    revision: 0,
+    modifiedAt: null,
+    withdrawnAt: null,
+    withdrawnReason: null,
   };
 }
 
@@ -235,17 +277,20 @@ export function publicIdPrefix(slug: string, at: Date): string {
 /**
  * Publishes the case's advisory (for the go, in its transaction, under the case's lock): assigns the
  * next public id of the project's year (under the project's row lock, so two releases at once
- * number apart) and sets the publication time. A case is scheduled only with a summary (the
- * embargo's activation checks it); should one still be missing, the public id stands in, never the
- * case's title (the reporter's words). Idempotent: a published advisory is returned as it is.
+ * number apart), sets the publication time and freezes the public record as revision 1. A case is
+ * scheduled only with a summary (the embargo's activation checks it); should one still be missing,
+ * the public id stands in, never the case's title (the reporter's words). Idempotent: a published
+ * advisory is returned as it is.
  */
 export async function publishAdvisory(
   trx: Trx,
-  deps: Pick<Deps, 'clock'>,
-  input: { theCase: Pick<Case, 'id' | 'projectId'>; projectSlug: string },
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: { theCase: Case; projectSlug: string },
 ): Promise<Advisory> {
   const existing = await getAdvisory(trx, input.theCase);
   if (existing.publishedAt) return existing;
+  const project = await getProjectById(trx, input.theCase.projectId);
+  if (!project) throw new DomainError('NOT_FOUND', 'No such project.');
   const now = deps.clock.now();
   const at = iso(now);
   await lockProjectCaseNumbers(trx, input.theCase.projectId);
@@ -270,7 +315,49 @@ export async function publishAdvisory(
       ...(existing.summary ? {} : { summary: `Security advisory ${publicId}` }),
     });
   }
+  const advisory = await getAdvisory(trx, input.theCase);
+  const revision: RecordRevision = { number: 1, date: at, summary: 'Initial publication' };
+  const record = await buildAdvisoryRecord(trx, deps, {
+    theCase: input.theCase,
+    project,
+    advisory,
+    publicId,
+    published: at,
+    modified: at,
+    withdrawn: null,
+    revisions: [revision],
+  });
+  await storeRevision(trx, { theCase: input.theCase, record, revision, actorLabel: 'the go' });
+  await markCveIdPublished(trx, deps, { theCase: input.theCase, cveId: advisory.cveId, at });
   return getAdvisory(trx, input.theCase);
+}
+
+/** Writes the record as the advisory's current one and keeps it as revision `revision.number`. */
+export async function storeRevision(
+  trx: Trx,
+  input: {
+    theCase: Pick<Case, 'id' | 'projectId'>;
+    record: AdvisoryRecord;
+    revision: RecordRevision;
+    actorLabel: string;
+  },
+): Promise<void> {
+  const json = JSON.stringify(input.record);
+  await updateAdvisoryRow(trx, input.theCase.id, {
+    record: json,
+    revision: input.revision.number,
+    modified_at: input.revision.date,
+  });
+  await insertRevisionRow(trx, {
+    id: newId(),
+    case_id: input.theCase.id,
+    project_id: input.theCase.projectId,
+    number: input.revision.number,
+    at: input.revision.date,
+    summary: input.revision.summary,
+    actor_label: input.actorLabel,
+    record: json,
+  });
 }
 
 /** The project's published advisories, newest first: public. */
@@ -283,4 +370,58 @@ export async function requirePublishedAdvisory(db: DbOrTrx, projectId: string, p
   const row = await findPublishedAdvisoryRow(db, projectId, publicId);
   if (!row) throw new DomainError('NOT_FOUND', 'No published advisory with this id.');
   return toAdvisory(row);
+}
+
+/**
+ * Saves the draft's aliases, related ids and references (the CVE id has its own functions,
+ * cve-ids.service.ts). A published advisory changes by revision: INVALID_TRANSITION.
+ */
+export async function saveAdvisoryMeta(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: { actor: Actor; origin: RequestOrigin; theCase: Pick<Case, 'id' | 'projectId'>; meta: AdvisoryMeta },
+): Promise<Advisory> {
+  await lockCase(trx, input.theCase.id);
+  const caseRow = await findCaseRow(trx, { projectId: input.theCase.projectId, id: input.theCase.id });
+  if (!caseRow) throw new DomainError('NOT_FOUND', 'No such case.');
+  const before = await getAdvisory(trx, input.theCase);
+  if (before.publishedAt) {
+    throw new DomainError('INVALID_TRANSITION', 'The advisory is published: revise it instead.', {
+      from: 'published',
+      action: 'edit_draft',
+    });
+  }
+  const at = iso(deps.clock.now());
+  await ensureAdvisoryRow(trx, { id: newId(), caseId: caseRow.id, projectId: caseRow.project_id, at });
+  const by = input.actor.kind === 'user' ? input.actor.userId : null;
+  await updateAdvisoryRow(trx, caseRow.id, { ...advisoryMetaColumns(input.meta), updated_at: at, updated_by: by });
+  await insertHistory(trx, {
+    id: newId(),
+    case_id: caseRow.id,
+    project_id: caseRow.project_id,
+    at,
+    actor_user_id: by,
+    actor_label: actorLabel(input.actor),
+    change: 'advisory.meta',
+    previous: null,
+    value: JSON.stringify({ aliases: input.meta.aliases.length, references: input.meta.references.length }),
+    reason: null,
+  });
+  await recordAudit(trx, deps.clock, {
+    actor: input.actor,
+    origin: input.origin,
+    projectId: caseRow.project_id,
+    action: 'case.advisory_drafted',
+    subjectType: 'case',
+    subjectId: caseRow.id,
+    detail: { number: caseRow.number, fields: ['aliases', 'related', 'references'] },
+  });
+  return getAdvisory(trx, input.theCase);
+}
+
+/** The current public record of a published advisory by its public id, or NOT_FOUND. */
+export async function requirePublicRecord(db: DbOrTrx, projectId: string, publicId: string): Promise<AdvisoryRecord> {
+  const row = await findPublishedAdvisoryRow(db, projectId, publicId);
+  if (!row?.record) throw new DomainError('NOT_FOUND', 'No published advisory with this id.');
+  return JSON.parse(row.record) as AdvisoryRecord;
 }

@@ -3,6 +3,8 @@
  * made public by the go. Its prose fields are Markdown and are embargoed content until then.
  */
 
+import type { RecordReference } from './advisory-record.js';
+
 /** Who did what, as OSV names credit types. */
 export const CREDIT_TYPES = [
   'FINDER',
@@ -21,6 +23,8 @@ export type CreditType = (typeof CREDIT_TYPES)[number];
 export interface Credit {
   name: string;
   type: CreditType;
+  /** URLs or mailto: addresses the person asked to be shown with (OSV `credits[].contact`); optional. */
+  contact?: string[];
 }
 
 /** The parts of the advisory the team writes. */
@@ -42,7 +46,16 @@ export interface AdvisoryText {
   credits: Credit[];
 }
 
-export interface Advisory extends AdvisoryText {
+/** What the advisory says besides its prose: other ids of the vulnerability and where to read more. */
+export interface AdvisoryMeta {
+  /** GHSA-..., an upstream OSV id ... (the CVE id is kept apart, in cveId). */
+  aliases: string[];
+  /** Related but different vulnerabilities. */
+  related: string[];
+  references: RecordReference[];
+}
+
+export interface Advisory extends AdvisoryText, AdvisoryMeta {
   caseId: string;
   projectId: string;
   /** The public id (e.g. DEMO-2026-0001), assigned when the advisory is published. */
@@ -50,7 +63,18 @@ export interface Advisory extends AdvisoryText {
   publishedAt: string | null;
   /** Null while nothing was saved: the draft is empty. */
   updatedAt: string | null;
+  cveId: string | null;
+  /** A project that is no CNA: who the CVE id was requested from (and when), while it is awaited. */
+  cveRequestedFrom: string | null;
+  cveRequestedAt: string | null;
+  /** 0 until published; 1 at publication, then one more per revision. */
+  revision: number;
+  modifiedAt: string | null;
+  withdrawnAt: string | null;
+  withdrawnReason: string | null;
 }
+
+export const emptyAdvisoryMeta: AdvisoryMeta = { aliases: [], related: [], references: [] };
 
 export const emptyAdvisoryText: AdvisoryText = {
   summary: '',

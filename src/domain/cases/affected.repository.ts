@@ -138,3 +138,12 @@ export async function insertRangeRow(trx: Trx, row: Insertable<PackageRangesTabl
 export async function deleteRangeRow(trx: Trx, rangeId: string): Promise<void> {
   await trx.deleteFrom('package_ranges').where('id', '=', rangeId).execute();
 }
+
+/** Sets the versions a package lists one by one (an import's OSV `versions`). */
+export async function setPackageVersions(trx: Trx, packageId: string, versions: readonly string[]): Promise<void> {
+  await trx
+    .updateTable('case_packages')
+    .set({ versions: JSON.stringify(versions) })
+    .where('id', '=', packageId)
+    .execute();
+}

@@ -77,6 +77,8 @@ export interface AffectedPackage {
   ranges: PackageRange[];
   /** The distinct fixed versions of the ranges, in range order. */
   fixedVersions: string[];
+  /** Affected versions listed one by one (from an imported advisory), besides the ranges. */
+  versions: string[];
 }
 
 export interface CaseAffected {
@@ -120,6 +122,7 @@ function toPackage(row: CasePackageRow, ranges: PackageRange[]): AffectedPackage
     createdAt: row.created_at,
     ranges,
     fixedVersions: [...new Set(fixed)],
+    versions: JSON.parse(row.versions) as string[],
   };
 }
 
@@ -329,7 +332,7 @@ export async function addPackage(trx: Trx, deps: Pick<Deps, 'clock'>, input: Pac
     purl,
     created_at: iso(deps.clock.now()),
   };
-  await insertPackageRow(trx, row);
+  await insertPackageRow(trx, { ...row, versions: '[]' });
   await record(trx, deps, input, {
     change: 'package.added',
     previous: null,
@@ -337,7 +340,7 @@ export async function addPackage(trx: Trx, deps: Pick<Deps, 'clock'>, input: Pac
     audit: 'case.affected.package.added',
     detail: { packageId: row.id, ecosystem: row.ecosystem },
   });
-  return toPackage(row, []);
+  return toPackage({ ...row, versions: '[]' }, []);
 }
 
 /** Removes an affected package of this case with its ranges; another case's package is NOT_FOUND. */

@@ -38,14 +38,38 @@ export async function createCaseFromReport(
   input: CaseFromReportInput,
 ): Promise<Case> {
   const { report } = input;
-  await lockProjectCaseNumbers(trx, report.projectId);
-  const number = (await maxCaseNumber(trx, report.projectId)) + 1;
+  return openCase(trx, deps, {
+    actor: input.actor,
+    origin: input.origin,
+    projectId: report.projectId,
+    title: report.title,
+    auditDetail: { reportId: report.id },
+  });
+}
+
+/**
+ * Opens an embargoed case in triage, numbered next in its project: for an accepted report, or for
+ * an imported upstream advisory. `auditDetail` says where it came from.
+ */
+export async function openCase(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: {
+    actor: Actor;
+    origin: RequestOrigin;
+    projectId: string;
+    title: string;
+    auditDetail: Record<string, unknown>;
+  },
+): Promise<Case> {
+  await lockProjectCaseNumbers(trx, input.projectId);
+  const number = (await maxCaseNumber(trx, input.projectId)) + 1;
   const now = iso(deps.clock.now());
   const row = {
     id: newId(),
-    project_id: report.projectId,
+    project_id: input.projectId,
     number,
-    title: report.title,
+    title: input.title,
     state: 'triage',
     embargoed: 1,
     created_by: input.actor.kind === 'user' ? input.actor.userId : null,
@@ -59,11 +83,11 @@ export async function createCaseFromReport(
   await recordAudit(trx, deps.clock, {
     actor: input.actor,
     origin: input.origin,
-    projectId: report.projectId,
+    projectId: input.projectId,
     action: 'case.created',
     subjectType: 'case',
     subjectId: row.id,
-    detail: { number, reportId: report.id },
+    detail: { number, ...input.auditDetail },
   });
   return toCase(row);
 }

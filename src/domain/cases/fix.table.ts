@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 // Rows as stored (see db/schema.ts for the conventions). Fix coordination (migration 0004).
 
 export interface CaseTeamTable {
@@ -34,6 +35,8 @@ export interface CasePackagesTable {
   name: string;
   purl: string | null;
   created_at: string;
+  /** JSON array of versions listed one by one (migration 0007). */
+  versions: Generated<string>;
 }
 
 export interface PackageRangesTable {

@@ -17,7 +17,9 @@ export type JobPayload =
    */
   | { kind: 'embargo.step'; caseId: string; step: EmbargoStep; dueAt: string }
   /** After the go: tells the projects that depend on the fixed packages (the dependents hook). */
-  | { kind: 'case.dependents'; caseId: string };
+  | { kind: 'case.dependents'; caseId: string }
+  /** Publishes, updates or rejects the CVE record of the case's advisory at CVE Services, to match it. */
+  | { kind: 'cve.sync'; caseId: string };
 
 /** The steps of an embargo's timeline, in order. */
 export const EMBARGO_STEPS = [

@@ -32,6 +32,9 @@ export const statusOf: Record<ErrorCode, number> = {
   LAST_ADMIN: 409,
   // Well-formed and allowed by the case's state, but refused by the project's embargo policy.
   EMBARGO_TOO_LONG: 422,
+  CVE_POOL_EMPTY: 409,
+  // The upstream service's fault or refusal, not ours and not the requester's input.
+  CVE_SERVICES_FAILED: 502,
   INTERNAL: 500,
 };
 
