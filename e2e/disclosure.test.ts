@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SHOTS } from './support/chromium.js';
+import { go, launchChromium, SHOTS } from './support/chromium.js';
 import { noOrigin } from '../src/domain/audit/audit.js';
 import { formatUtc } from '../src/domain/cases/embargo-timeline.js';
 import { type Embargo, getEmbargo, proposeEmbargo } from '../src/domain/cases/embargo.service.js';
@@ -38,11 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Clicks something that loads a new document (a form's button, a link) and waits for that document. */
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForEvent('load'), target.click()]);
-}
 
 /** The text of an element with its white space (including ICU's narrow no-break spaces) made plain. */
 const plain = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();

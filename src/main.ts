@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { projectCreate, userCreate } from './cli/accounts.js';
 import { openRuntime, say } from './cli/runtime.js';
+import { securityMd } from './cli/security-md.js';
 import { parseRoles, serve } from './cli/serve.js';
 import { isDomainError } from './errors.js';
 
@@ -15,6 +16,7 @@ Commands:
                                    unless a password is read from standard input)
   project create --slug S --name N [--repo URL] [--contact EMAIL] [--ack-hours H] [--admin EMAIL]
                                    Create a project, optionally with its first admin
+  security-md --project S          Print the project's SECURITY.md (as /p/S/SECURITY.md serves it)
 
 Configuration comes from environment variables; see the README.`;
 
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
       repo: { type: 'string' },
       contact: { type: 'string' },
       'ack-hours': { type: 'string' },
+      project: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -79,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
       adminEmail: typeof values.admin === 'string' ? values.admin : undefined,
     });
   }
+  if (command === 'security-md') return securityMd({ slug: required(values.project, 'project') });
   throw new Error(`unknown command "${argv.join(' ')}"\n\n${USAGE}`);
 }
 

@@ -1,15 +1,23 @@
 import crypto from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iso } from '../../src/clock.js';
 import type { Trx } from '../../src/db/types.js';
 import { saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
 import { emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
+import { addToPool } from '../../src/domain/advisories/cve-ids.service.js';
+import {
+  DEFAULT_SECURITY_SETTINGS,
+  updateSecuritySettings,
+} from '../../src/domain/advisories/security-settings.service.js';
 import { listSubscriptions } from '../../src/domain/announcements/lists.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import type { Case } from '../../src/domain/cases/cases.js';
+import { insertHistory } from '../../src/domain/cases/cases.repository.js';
 import { inviteCollaborator } from '../../src/domain/cases/collaborators.service.js';
 import { defaultEmbargoPolicy } from '../../src/domain/cases/embargo-policy.js';
 import { requireDistributor } from '../../src/domain/distributors/distributors.service.js';
+import { newId } from '../../src/domain/ids.js';
 import { uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
@@ -58,6 +66,7 @@ interface Entry {
 const CRITICAL_31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const PACKAGE = { ecosystem: 'npm', name: 'left-pad' };
 const PATCH_FILENAME = 'collaborator-matrix-fix.diff';
+const CVE_ID = 'CVE-2026-7654320';
 const PATCH_MARKER = 'MATRIX-FIX-MARKER';
 const DIFF = [
   '--- a/src/parser.c',
@@ -78,6 +87,19 @@ const EMBARGO_POLICY_FORM: Record<string, string> = {
 delete EMBARGO_POLICY_FORM.releaseWeekdays;
 /** A patch for the branch kept for uploads (so the patch the reads look at stays the latest). */
 const patchUpload = (w: World) => ({ branchId: w.ids.uploadBranch, filename: 'upload.diff', content: DIFF });
+/** A small upstream OSV record, for the import routes. */
+const OSV_RECORD = {
+  schema_version: '1.6.0',
+  id: 'MATRIX-COLLABORATOR-1',
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Imported by a collaborator',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: 'left-pad' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+    },
+  ],
+};
 
 const TABLE: Record<string, Entry> = {
   // The case itself: the page, and the same over JSON.
@@ -325,6 +347,74 @@ const TABLE: Record<string, Entry> = {
     body: { subject: 'Taken over', body: 'Taken over.' },
   },
   'POST /p/:slug/settings/announcements/:kind/reset': { kind: 'refused' },
+
+  // Issue 6. What the case's advisory says besides its text, its CVE id, its revisions and its
+  // withdrawal: the team's; the list of its revisions is read with the case. The project is a CNA
+  // with an id in its pool, so a CVE request that got past the policy would succeed.
+  'GET /api/v1/projects/:slug/cases/:number/advisory/revisions': { kind: 'case-read', shows: () => '"revisions"' },
+  'POST /p/:slug/cases/:number/advisory/meta': { kind: 'refused', body: { aliases: 'GHSA-coll-abor-ator1' } },
+  'PUT /api/v1/projects/:slug/cases/:number/advisory/meta': {
+    kind: 'refused',
+    body: { aliases: ['GHSA-coll-abor-ator1'] },
+  },
+  'POST /p/:slug/cases/:number/advisory/cve': { kind: 'refused', body: (w) => ({ cveId: w.ids.cveId }) },
+  'POST /api/v1/projects/:slug/cases/:number/advisory/cve': { kind: 'refused', body: (w) => ({ cveId: w.ids.cveId }) },
+  'POST /p/:slug/cases/:number/advisory/cve/remove': { kind: 'refused' },
+  'DELETE /api/v1/projects/:slug/cases/:number/advisory/cve': { kind: 'refused' },
+  'POST /p/:slug/cases/:number/advisory/cve-request': {
+    kind: 'refused',
+    body: { requestedFrom: 'GitHub', cveId: 'CVE-2026-7654321' },
+  },
+  'PUT /api/v1/projects/:slug/cases/:number/advisory/cve-request': {
+    kind: 'refused',
+    body: { requestedFrom: 'GitHub', cveId: 'CVE-2026-7654321' },
+  },
+  'POST /p/:slug/cases/:number/advisory/revisions': {
+    kind: 'refused',
+    body: { revisionSummary: 'Rewritten by a collaborator.', summary: 'Rewritten by a collaborator' },
+  },
+  'POST /api/v1/projects/:slug/cases/:number/advisory/revisions': {
+    kind: 'refused',
+    body: { summary: 'Rewritten by a collaborator.', text: { summary: 'Rewritten by a collaborator' } },
+  },
+  'POST /p/:slug/cases/:number/advisory/withdraw': { kind: 'refused', body: { reason: 'Withdrawn.', confirm: '1' } },
+  'POST /api/v1/projects/:slug/cases/:number/advisory/withdraw': { kind: 'refused', body: { reason: 'Withdrawn.' } },
+  // Opening cases from upstream advisories: the team's. Case A's import result is read with the case.
+  'GET /p/:slug/cases/import': { kind: 'refused' },
+  'POST /p/:slug/cases/import': { kind: 'refused', body: { format: 'osv', record: JSON.stringify(OSV_RECORD) } },
+  'POST /api/v1/projects/:slug/cases/import': { kind: 'refused', body: { format: 'osv', record: OSV_RECORD } },
+  'GET /p/:slug/cases/:number/imported': { kind: 'case-read' },
+  // The project's security settings and its pool of CVE ids: admins (reads over JSON: members).
+  'GET /p/:slug/settings/security': { kind: 'refused' },
+  'POST /p/:slug/settings/security': { kind: 'refused', body: { cveSource: 'request', securityTxtDays: '30' } },
+  'GET /api/v1/projects/:slug/security-settings': { kind: 'refused' },
+  'PUT /api/v1/projects/:slug/security-settings': {
+    kind: 'refused',
+    body: {
+      publisherName: 'Taken over',
+      cveSource: 'request',
+      cveRequestFrom: null,
+      bountyText: null,
+      bountyUrl: null,
+      securityTxtDays: 30,
+    },
+  },
+  'GET /p/:slug/settings/cve-ids': { kind: 'refused' },
+  'POST /p/:slug/settings/cve-ids': { kind: 'refused', body: { cveIds: 'CVE-2026-7654322' } },
+  'POST /p/:slug/settings/cve-ids/reserve': { kind: 'refused', body: { amount: '1' } },
+  'POST /p/:slug/settings/cve-ids/:cveId/reject': { kind: 'refused', body: { reason: 'Not needed.' } },
+  'GET /api/v1/projects/:slug/cve-ids': { kind: 'refused' },
+  'POST /api/v1/projects/:slug/cve-ids': { kind: 'refused', body: { cveIds: ['CVE-2026-7654322'] } },
+  'POST /api/v1/projects/:slug/cve-ids/reserve': { kind: 'refused', body: { amount: 1 } },
+  'POST /api/v1/projects/:slug/cve-ids/:cveId/reject': { kind: 'refused', body: { reason: 'Not needed.' } },
+  // Every format of a published advisory, security.txt, SECURITY.md and the acknowledgments: public.
+  'GET /p/:slug/advisories/:publicId/osv.json': { kind: 'public' },
+  'GET /p/:slug/advisories/:publicId/cve.json': { kind: 'public' },
+  'GET /p/:slug/advisories/:publicId/cyclonedx-vex.json': { kind: 'public' },
+  'GET /p/:slug/osv/all.zip': { kind: 'public' },
+  'GET /p/:slug/security.txt': { kind: 'public' },
+  'GET /p/:slug/SECURITY.md': { kind: 'public' },
+  'GET /p/:slug/acknowledgments': { kind: 'public' },
 };
 
 const PREFIXES = ['/p/:slug/', '/api/v1/projects/:slug/'];
@@ -357,6 +447,8 @@ interface World {
     publicId: string;
     token: string;
     kind: string;
+    /** A reserved id of the project's pool (the project is a CNA). */
+    cveId: string;
   };
   branchName: string;
   /** The summary of case A's advisory draft: what its advisory page and API show. */
@@ -424,6 +516,9 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       'announcement_templates',
       'announcements',
       'retrospectives',
+      'advisory_revisions',
+      'cve_ids',
+      'project_security_settings',
     ] as const;
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -442,7 +537,17 @@ describe.each(engines())('a collaborator of one case, on every project route, on
     const reports = await db.selectFrom('reports').select(['id', 'status']).orderBy('id').execute();
     const grants = await db.selectFrom('case_collaborators').select(['id', 'revoked_at']).orderBy('id').execute();
     const branches = await db.selectFrom('release_branches').select(['id', 'end_of_support']).orderBy('id').execute();
-    const advisories = await db.selectFrom('advisories').select(['case_id', 'updated_at']).orderBy('case_id').execute();
+    const advisories = await db
+      .selectFrom('advisories')
+      .select(['case_id', 'updated_at', 'cve_id', 'cve_requested_from', 'revision', 'withdrawn_at'])
+      .orderBy('case_id')
+      .execute();
+    const cveIds = await db.selectFrom('cve_ids').select(['cve_id', 'state', 'case_id']).orderBy('cve_id').execute();
+    const securitySettings = await db
+      .selectFrom('project_security_settings')
+      .select(['project_id', 'updated_at'])
+      .orderBy('project_id')
+      .execute();
     const embargoes = await db
       .selectFrom('embargoes')
       .select(['case_id', 'state', 'release_at', 'updated_at'])
@@ -467,6 +572,8 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       subscriptions,
       settings,
       programs,
+      cveIds,
+      securitySettings,
     });
   }
 
@@ -540,6 +647,34 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       }),
     );
 
+    // The project is a CNA with a reserved id in its pool, so that the CVE routes have a real id to refuse.
+    await tx(async (trx) => {
+      await updateSecuritySettings(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        settings: { ...DEFAULT_SECURITY_SETTINGS, cveSource: 'cna' },
+      });
+      await addToPool(trx, ctx.deps, { ...system, projectId: project.id, cveIds: [CVE_ID], source: 'manual' });
+    });
+    // The three cases read as opened from an upstream record (the history entry an import writes), so
+    // that the import result page of case A answers and those of case B and the other project's refuse.
+    for (const theCase of [caseA, caseB, caseOther]) {
+      await tx((trx) =>
+        insertHistory(trx, {
+          id: newId(),
+          case_id: theCase.id,
+          project_id: theCase.projectId,
+          at: iso(ctx.clock.now()),
+          actor_user_id: null,
+          actor_label: system.actor.label,
+          change: 'case.imported',
+          previous: null,
+          value: JSON.stringify({ source: 'osv', id: 'MATRIX-UPSTREAM-1', warnings: [] }),
+          reason: null,
+        }),
+      );
+    }
+
     collaborator = await makeUser(db, ctx.clock, { name: 'Outside Maintainer' });
     const { collaborator: grant } = await tx((trx) =>
       inviteCollaborator(trx, ctx.deps, { ...system, theCase: caseA, email: collaborator.email }),
@@ -567,6 +702,7 @@ describe.each(engines())('a collaborator of one case, on every project route, on
         publicId: 'MATRIX-2026-0001',
         token: 'not-a-link-token',
         kind: 'release',
+        cveId: CVE_ID,
       },
       branchName,
       advisoryA,

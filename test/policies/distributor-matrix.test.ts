@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../src/clock.js';
 import type { Trx } from '../../src/db/types.js';
 import type { AdvisoryText } from '../../src/domain/advisories/advisories.js';
-import { publishAdvisory, saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
+import {
+  publishAdvisory,
+  requirePublicRecord,
+  saveAdvisoryDraft,
+} from '../../src/domain/advisories/advisories.service.js';
+import { addToPool, recordRequestedCve } from '../../src/domain/advisories/cve-ids.service.js';
+import {
+  DEFAULT_SECURITY_SETTINGS,
+  updateSecuritySettings,
+} from '../../src/domain/advisories/security-settings.service.js';
 import { publishAnnouncement } from '../../src/domain/announcements/announcements.service.js';
 import { requestSubscription, unsubscribeToken } from '../../src/domain/announcements/lists.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
@@ -97,6 +106,19 @@ const refused = (body?: Entry['body'], params?: Entry['params']): Entry => ({
 });
 const open = (extra: Omit<Entry, 'kind'> = {}): Entry => ({ kind: 'open', ...extra });
 const triageForm = { message: 'Hello.', body: 'Note.', reason: 'informative' };
+/** A small upstream OSV record, for the import routes. */
+const OSV_RECORD = {
+  schema_version: '1.6.0',
+  id: 'MATRIX-DISTRIBUTOR-1',
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Imported by a distributor',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: 'left-pad' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+    },
+  ],
+};
 
 const TABLE: Record<string, Entry> = {
   // --- The portal: the contact's own organisation only --------------------------------------------
@@ -249,6 +271,26 @@ const TABLE: Record<string, Entry> = {
       expect(res.body).toContain(w.ids.publicId);
     },
   }),
+  // Every format of P's published advisory (it has a CVE id, so its CVE record exists), the CSAF
+  // provider, security.txt (P is the instance's well-known project), SECURITY.md and the acknowledgments.
+  'GET /advisories': open(),
+  'GET /p/:slug/advisories/:publicId/osv.json': open({ check: (res, w) => expect(res.body).toContain(w.ids.publicId) }),
+  // The CNA container of the CVE record, as sent to CVE Services.
+  'GET /p/:slug/advisories/:publicId/cve.json': open({
+    check: (res) => expect(res.json()).toMatchObject({ cnaContainer: { title: 'An old fixed flaw' } }),
+  }),
+  'GET /p/:slug/advisories/:publicId/cyclonedx-vex.json': open(),
+  'GET /p/:slug/osv/all.zip': open(),
+  'GET /.well-known/csaf/white/:year/:file': open({
+    params: (w) => ({ year: w.ids.csafYear, file: w.ids.csafFile }),
+    check: (res, w) => expect(res.body).toContain(w.ids.publicId),
+  }),
+  'GET /.well-known/csaf/provider-metadata.json': open(),
+  'GET /.well-known/csaf/white/feed-tlp-white.json': open(),
+  'GET /.well-known/security.txt': open({ check: (res) => expect(res.body).toContain('Contact:') }),
+  'GET /p/:slug/security.txt': open(),
+  'GET /p/:slug/SECURITY.md': open(),
+  'GET /p/:slug/acknowledgments': open(),
 
   // --- Refused: instance administration, and links the contact does not hold ----------------------
   'GET /admin': refused(),
@@ -433,6 +475,57 @@ const TABLE: Record<string, Entry> = {
   'GET /p/:slug/settings/announcements': refused(),
   'POST /p/:slug/settings/announcements/:kind': refused({ subject: 'Taken over', body: 'Taken over.' }),
   'POST /p/:slug/settings/announcements/:kind/reset': refused(),
+  // Issue 6: what an advisory says besides its text, its CVE id (P is a CNA with a reserved id in
+  // its pool), its revisions and withdrawal; imports; the security settings and the CVE pool.
+  'POST /p/:slug/cases/:number/advisory/meta': refused({ aliases: 'GHSA-dist-ribu-tor1' }),
+  'PUT /api/v1/projects/:slug/cases/:number/advisory/meta': refused({ aliases: ['GHSA-dist-ribu-tor1'] }),
+  'POST /p/:slug/cases/:number/advisory/cve': refused((w) => ({ cveId: w.ids.cveIdPool })),
+  'POST /api/v1/projects/:slug/cases/:number/advisory/cve': refused((w) => ({ cveId: w.ids.cveIdPool })),
+  'POST /p/:slug/cases/:number/advisory/cve/remove': refused(),
+  'DELETE /api/v1/projects/:slug/cases/:number/advisory/cve': refused(),
+  'POST /p/:slug/cases/:number/advisory/cve-request': refused({ requestedFrom: 'GitHub', cveId: 'CVE-2026-7654331' }),
+  'PUT /api/v1/projects/:slug/cases/:number/advisory/cve-request': refused({
+    requestedFrom: 'GitHub',
+    cveId: 'CVE-2026-7654331',
+  }),
+  'GET /api/v1/projects/:slug/cases/:number/advisory/revisions': refused(),
+  'POST /p/:slug/cases/:number/advisory/revisions': refused({
+    revisionSummary: 'Rewritten by a distributor.',
+    summary: 'Rewritten by a distributor',
+  }),
+  'POST /api/v1/projects/:slug/cases/:number/advisory/revisions': refused({
+    summary: 'Rewritten by a distributor.',
+    text: { summary: 'Rewritten by a distributor' },
+  }),
+  'POST /p/:slug/cases/:number/advisory/withdraw': refused({ reason: 'Withdrawn.', confirm: '1' }),
+  'POST /api/v1/projects/:slug/cases/:number/advisory/withdraw': refused({ reason: 'Withdrawn.' }),
+  'GET /p/:slug/cases/import': refused(),
+  'POST /p/:slug/cases/import': refused({ format: 'osv', record: JSON.stringify(OSV_RECORD) }),
+  'POST /api/v1/projects/:slug/cases/import': refused({ format: 'osv', record: OSV_RECORD }),
+  'GET /p/:slug/cases/:number/imported': refused(),
+  'GET /p/:slug/settings/security': refused(),
+  'POST /p/:slug/settings/security': refused({ cveSource: 'request', securityTxtDays: '30' }),
+  'GET /api/v1/projects/:slug/security-settings': refused(),
+  'PUT /api/v1/projects/:slug/security-settings': refused({
+    publisherName: 'Taken over',
+    cveSource: 'request',
+    cveRequestFrom: null,
+    bountyText: null,
+    bountyUrl: null,
+    securityTxtDays: 30,
+  }),
+  'GET /p/:slug/settings/cve-ids': refused(),
+  'POST /p/:slug/settings/cve-ids': refused({ cveIds: 'CVE-2026-7654332' }),
+  'POST /p/:slug/settings/cve-ids/reserve': refused({ amount: '1' }),
+  'POST /p/:slug/settings/cve-ids/:cveId/reject': refused({ reason: 'Not needed.' }, (w) => ({
+    cveId: w.ids.cveIdPool,
+  })),
+  'GET /api/v1/projects/:slug/cve-ids': refused(),
+  'POST /api/v1/projects/:slug/cve-ids': refused({ cveIds: ['CVE-2026-7654332'] }),
+  'POST /api/v1/projects/:slug/cve-ids/reserve': refused({ amount: 1 }),
+  'POST /api/v1/projects/:slug/cve-ids/:cveId/reject': refused({ reason: 'Not needed.' }, (w) => ({
+    cveId: w.ids.cveIdPool,
+  })),
 };
 
 /** The notices the contact was not sent: D2's of both cases, Q's to D3, and one that does not exist. */
@@ -497,6 +590,12 @@ interface Ids {
   noticeMail: string;
   spareToken: string;
   token: string;
+  /** The CVE id of P's published advisory, and a reserved id of P's pool. */
+  cveId: string;
+  cveIdPool: string;
+  /** Where the CSAF document of P's published advisory is (its record's links.csaf). */
+  csafYear: string;
+  csafFile: string;
 }
 
 interface World {
@@ -652,6 +751,9 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       'announcement_templates',
       'announcements',
       'retrospectives',
+      'advisory_revisions',
+      'cve_ids',
+      'project_security_settings',
     ] as const;
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -677,7 +779,7 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
         .execute(),
       advisories: await db
         .selectFrom('advisories')
-        .select(['case_id', 'updated_at', 'published_at'])
+        .select(['case_id', 'updated_at', 'published_at', 'cve_id', 'cve_requested_from', 'revision', 'withdrawn_at'])
         .orderBy('case_id')
         .execute(),
       distributors: await db.selectFrom('distributors').select(['id', 'removed_at']).orderBy('id').execute(),
@@ -690,6 +792,12 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       programs: await db.selectFrom('distributor_programs').select(['project_id', 'terms_version']).execute(),
       subscriptions: await db.selectFrom('list_subscriptions').select(['id', 'status']).orderBy('id').execute(),
       tokens: await db.selectFrom('api_tokens').select(['id', 'revoked_at']).orderBy('id').execute(),
+      cveIds: await db.selectFrom('cve_ids').select(['cve_id', 'state', 'case_id']).orderBy('cve_id').execute(),
+      securitySettings: await db
+        .selectFrom('project_security_settings')
+        .select(['project_id', 'updated_at'])
+        .orderBy('project_id')
+        .execute(),
     };
     return JSON.stringify({ counts, state });
   }
@@ -698,10 +806,12 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
     // A real mail server: the acknowledgement link is in the contact's mailbox only (the outbox row
     // drops it once the mail is sent).
     smtp = await startSmtpCapture();
-    ctx = await createTestContext(engine, { env: { EMBARGO_SMTP_URL: smtp.url } });
+    // P speaks for /.well-known/ (the instance has two projects).
+    const slugP = `distributor-matrix-${unique()}`;
+    ctx = await createTestContext(engine, { env: { EMBARGO_SMTP_URL: smtp.url, EMBARGO_WELL_KNOWN_PROJECT: slugP } });
     const { db } = ctx.deps;
     const system = { actor: SYSTEM, origin: noOrigin };
-    const project = await makeProject(db, ctx.clock, { name: 'Distributor Matrix' });
+    const project = await makeProject(db, ctx.clock, { name: 'Distributor Matrix', slug: slugP });
     const other = await makeProject(db, ctx.clock, { name: 'Other Distributor Matrix' });
     const lead = await makeUser(db, ctx.clock, { project, role: 'admin' });
     const otherLead = await makeUser(db, ctx.clock, { project: other, role: 'admin' });
@@ -826,11 +936,18 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
 
     // Public things of P: a published advisory and announcement, a list with a pending and a confirmed subscriber, a key.
     const published = await makeCase(ctx, project, SYSTEM, 'Published long ago');
+    const publishedCve = 'CVE-2026-7654330';
     const advisory = await tx(async (trx) => {
       await saveAdvisoryDraft(trx, ctx.deps, {
         ...system,
         theCase: published,
         text: { ...advisoryA, summary: 'An old fixed flaw' },
+      });
+      await recordRequestedCve(trx, ctx.deps, {
+        ...system,
+        theCase: published,
+        requestedFrom: 'MITRE',
+        cveId: publishedCve,
       });
       const p = await publishAdvisory(trx, ctx.deps, { theCase: published, projectSlug: project.slug });
       await setCaseEmbargoed(trx, published.id, false);
@@ -865,6 +982,19 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       .where('status', '=', 'confirmed')
       .executeTakeFirstOrThrow();
     await tx((trx) => generateProjectKey(trx, ctx.deps, { by: system, projectId: project.id }));
+    const csaf = new URL((await requirePublicRecord(db, project.id, advisory.publicId ?? '')).links.csaf).pathname
+      .split('/')
+      .slice(-2);
+    // P is a CNA with a reserved id in its pool: the CVE routes have a real id to refuse.
+    const poolId = 'CVE-2026-7654333';
+    await tx(async (trx) => {
+      await updateSecuritySettings(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        settings: { ...DEFAULT_SECURITY_SETTINGS, cveSource: 'cna' },
+      });
+      await addToPool(trx, ctx.deps, { ...system, projectId: project.id, cveIds: [poolId], source: 'manual' });
+    });
 
     // A report of P with an attachment, for the report routes.
     const { report } = await makeReport(ctx, project, {
@@ -942,6 +1072,10 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
         noticeMail: mail.id,
         spareToken: spare.id,
         token: 'not-a-token-the-contact-holds',
+        cveId: publishedCve,
+        cveIdPool: poolId,
+        csafYear: csaf[0] ?? '',
+        csafFile: csaf[1] ?? '',
       },
       canaries: Object.values(s),
     };

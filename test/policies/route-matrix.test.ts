@@ -5,7 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iso } from '../../src/clock.js';
 import type { Trx } from '../../src/db/types.js';
 import { ADVISORY_PROSE_FIELDS, emptyAdvisoryText } from '../../src/domain/advisories/advisories.js';
-import { publishAdvisory, saveAdvisoryDraft } from '../../src/domain/advisories/advisories.service.js';
+import {
+  publishAdvisory,
+  requirePublicRecord,
+  saveAdvisoryDraft,
+} from '../../src/domain/advisories/advisories.service.js';
+import { importAdvisory } from '../../src/domain/advisories/advisory-import.service.js';
+import { addToPool, assignCveId, recordRequestedCve } from '../../src/domain/advisories/cve-ids.service.js';
+import {
+  getSecuritySettings,
+  type SecuritySettings,
+  updateSecuritySettings,
+} from '../../src/domain/advisories/security-settings.service.js';
 import { publishAnnouncement } from '../../src/domain/announcements/announcements.service.js';
 import { requestSubscription, unsubscribeToken } from '../../src/domain/announcements/lists.service.js';
 import { saveTemplate } from '../../src/domain/announcements/templates.service.js';
@@ -43,9 +54,11 @@ import { accountSetupLink } from '../../src/domain/users/setup.service.js';
 import { actorOfUser } from '../../src/domain/users/user-actor.js';
 import type { User } from '../../src/domain/users/users.js';
 import { createUser } from '../../src/domain/users/users.service.js';
+import { readOsv } from '../../src/formats/osv-read.js';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import { queueEmail } from '../../src/mail/outbox.js';
 import { createTestContext, type TestContext } from '../support/app.js';
+import { type CveServicesServer, startCveServicesServer } from '../support/cve-services-server.js';
 import { engines } from '../support/databases.js';
 import { makeDistributor, makeList } from '../support/disclosure.js';
 import { absorbCookies, cookieHeader, csrfFrom, makeProject, makeUser, TEST_PASSWORD } from '../support/factories.js';
@@ -945,19 +958,127 @@ async function publishedAnnouncement(ctx: TestContext, project: Project): Promis
   );
   return announcement.id;
 }
-/** The public id of the published advisory of a fresh case of `project`, its embargo lifted as the go lifts it. */
-async function publishedAdvisory(ctx: TestContext, project: Project): Promise<string> {
+/** Distinct CVE ids for the requests that name one: an id is never in two pools, nor on two cases. */
+let cveSequence = 100_000 + crypto.randomInt(800_000);
+const freshCveId = (ctx: TestContext) => `CVE-${ctx.clock.now().getUTCFullYear()}-${cveSequence++}`;
+
+/**
+ * A fresh case of `project` whose advisory is published, its embargo lifted as the go lifts it; with
+ * a CVE id (recorded as requested elsewhere) when `cve` is set, so that its CVE record exists.
+ */
+async function publishedCase(
+  ctx: TestContext,
+  project: Project,
+  cve = false,
+): Promise<{ id: string; number: number; publicId: string }> {
   const c = await caseWithDraft(ctx, project, 'Matrix published advisory');
   const advisory = await tx(ctx, async (trx) => {
-    const published = await publishAdvisory(trx, ctx.deps, {
-      theCase: await requireCase(trx, project.id, c.number),
-      projectSlug: project.slug,
-    });
+    const theCase = await requireCase(trx, project.id, c.number);
+    if (cve) {
+      await recordRequestedCve(trx, ctx.deps, { ...by, theCase, requestedFrom: 'MITRE', cveId: freshCveId(ctx) });
+    }
+    const published = await publishAdvisory(trx, ctx.deps, { theCase, projectSlug: project.slug });
     await setCaseEmbargoed(trx, c.id, false);
     return published;
   });
-  return advisory.publicId ?? '';
+  return { ...c, publicId: advisory.publicId ?? '' };
 }
+/** The public id of the published advisory of a fresh case of `project`. */
+const publishedAdvisory = async (ctx: TestContext, project: Project, cve = false): Promise<string> =>
+  (await publishedCase(ctx, project, cve)).publicId;
+/** The path of the CSAF document of a fresh published advisory of `project`, as its public record links it. */
+async function csafDocumentPath(ctx: TestContext, project: Project): Promise<string> {
+  const record = await requirePublicRecord(ctx.deps.db, project.id, await publishedAdvisory(ctx, project));
+  return new URL(record.links.csaf).pathname;
+}
+
+/** The settings of a CNA project: the CVE rows assign ids from its pool. */
+const CNA_SETTINGS: Omit<SecuritySettings, 'updatedAt'> = {
+  publisherName: null,
+  cveSource: 'cna',
+  cveRequestFrom: null,
+  bountyText: null,
+  bountyUrl: null,
+  securityTxtDays: 180,
+};
+/** A fresh id in the pool of `project`, made a CNA first if it is not one (a settings row may have changed it). */
+async function pooledCveId(ctx: TestContext, project: Project): Promise<string> {
+  const cveId = freshCveId(ctx);
+  await tx(ctx, async (trx) => {
+    if ((await getSecuritySettings(trx, project.id)).cveSource !== 'cna') {
+      await updateSecuritySettings(trx, ctx.deps, { ...by, projectId: project.id, settings: CNA_SETTINGS });
+    }
+    await addToPool(trx, ctx.deps, { ...by, projectId: project.id, cveIds: [cveId], source: 'manual' });
+  });
+  return cveId;
+}
+/** A fresh case of `project` holding a CVE id of its pool, for requests taking it off. */
+async function caseWithCve(ctx: TestContext, project: Project): Promise<{ id: string; number: number }> {
+  const c = await freshCase(ctx, project);
+  const cveId = await pooledCveId(ctx, project);
+  await tx(ctx, async (trx) =>
+    assignCveId(trx, ctx.deps, { ...by, theCase: await requireCase(trx, project.id, c.number), cveId }),
+  );
+  return c;
+}
+/** What a pool request may change: the project's CVE ids, their states and cases. */
+const poolOf = (ctx: TestContext, project: Project) => () =>
+  ctx.deps.db
+    .selectFrom('cve_ids')
+    .select(['cve_id', 'state', 'case_id'])
+    .where('project_id', '=', project.id)
+    .orderBy('cve_id')
+    .execute();
+/** The project's security settings in effect, as JSON: what a settings request may change. */
+const securitySettingsOf = (ctx: TestContext, project: Project) => async () =>
+  JSON.stringify(await getSecuritySettings(ctx.deps.db, project.id));
+/** Settings that differ from those in effect (the security.txt lifetime); the project stays a CNA. */
+async function nextSecuritySettings(ctx: TestContext, project: Project): Promise<Omit<SecuritySettings, 'updatedAt'>> {
+  const { securityTxtDays } = await getSecuritySettings(ctx.deps.db, project.id);
+  return { ...CNA_SETTINGS, publisherName: 'Matrix Publisher', securityTxtDays: (securityTxtDays % 364) + 1 };
+}
+const securityForm = (settings: Omit<SecuritySettings, 'updatedAt'>): Record<string, string> =>
+  Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, value === null ? '' : String(value)]));
+
+/** A small upstream OSV record with an id of its own. */
+const osvRecord = () => ({
+  schema_version: '1.6.0',
+  id: `MATRIX-${unique()}`,
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Upstream overflow in the parser',
+  details: 'A crafted document overflows a buffer.',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: `upstream-${unique()}` },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+    },
+  ],
+});
+/** The number of a case of `project` opened from an upstream OSV record. */
+async function importedCase(ctx: TestContext, project: Project): Promise<number> {
+  const imported = readOsv(osvRecord());
+  const { theCase } = await tx(ctx, (trx) => importAdvisory(trx, ctx.deps, { ...by, project, imported }));
+  return theCase.number;
+}
+const caseCount = (ctx: TestContext, slug: string) => async () =>
+  (
+    await ctx.deps.db
+      .selectFrom('cases')
+      .innerJoin('projects', 'projects.id', 'cases.project_id')
+      .select('cases.id')
+      .where('projects.slug', '=', slug)
+      .execute()
+  ).length;
+/** A revision's form: the text fields as the advisory page names them, and what changed. */
+const revisionForm = (): Record<string, string> => ({
+  revisionSummary: `Corrected the fixed version (${unique()}).`,
+  summary: 'Matrix published advisory',
+  ...Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, `The ${f}, revised.`])),
+  aliases: '',
+  related: '',
+  references: '',
+  cveId: '',
+});
 
 // --- The matrix: one row per route ------------------------------------------------------------------
 
@@ -2110,6 +2231,104 @@ const rows: Row[] = [
     },
   },
 
+  // A project's security settings (project.security-settings.manage) and its pool of CVE ids
+  // (project.cve-pool.manage): its admins only, over forms and JSON; reading them over JSON is
+  // project.view. Reservations go to a local CVE Services (test/support/cve-services-server.ts).
+  {
+    route: 'GET /p/:slug/settings/security',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/security`),
+  },
+  {
+    route: 'POST /p/:slug/settings/security',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const form = securityForm(await nextSecuritySettings(ctx, site.project));
+      return post(`/p/${slug}/settings/security`, form, securitySettingsOf(ctx, site.project));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/security-settings',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/security-settings`),
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/security-settings',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) =>
+      put(
+        `/api/v1/projects/${slug}/security-settings`,
+        await nextSecuritySettings(ctx, site.project),
+        securitySettingsOf(ctx, site.project),
+      ),
+  },
+  {
+    route: 'GET /p/:slug/settings/cve-ids',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/cve-ids`),
+  },
+  {
+    route: 'POST /p/:slug/settings/cve-ids/reserve',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      post(`/p/${slug}/settings/cve-ids/reserve`, { amount: '1', year: '' }, poolOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /p/:slug/settings/cve-ids',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      post(`/p/${slug}/settings/cve-ids`, { cveIds: freshCveId(ctx) }, poolOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /p/:slug/settings/cve-ids/:cveId/reject',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const cveId = await pooledCveId(ctx, site.project);
+      const form = { reason: 'Reserved by mistake.' };
+      return post(`/p/${slug}/settings/cve-ids/${cveId}/reject`, form, poolOf(ctx, site.project));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cve-ids',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/cve-ids`),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cve-ids/reserve',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      jsonReq('POST', `/api/v1/projects/${slug}/cve-ids/reserve`, { amount: 1 }, poolOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cve-ids',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      jsonReq('POST', `/api/v1/projects/${slug}/cve-ids`, { cveIds: [freshCveId(ctx)] }, poolOf(ctx, site.project)),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cve-ids/:cveId/reject',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const cveId = await pooledCveId(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/cve-ids/${cveId}/reject`;
+      return jsonReq('POST', url, { reason: 'Reserved by mistake.' }, poolOf(ctx, site.project));
+    },
+  },
+
   // The disclosure of a case: its advisory draft (case.read to read, case.advisory.edit to save),
   // the release (case.release), late distributors (case.distributors.notify), the announcements'
   // preview and the retrospective (project.view, case.retrospective.edit): members. Cases are named
@@ -2256,6 +2475,192 @@ const rows: Row[] = [
       return put(`/api/v1/projects/${slug}/cases/${c.number}/retrospective`, body, retrospectiveOf(ctx, c.id));
     },
   },
+  // What an advisory says besides its text (case.advisory.edit: members), and once published its
+  // revisions and withdrawal (case.advisory.revise: members); issue 6. Each request gets a fresh
+  // case: the CVE rows one of a CNA project with a fresh id in its pool, the revision rows one whose
+  // advisory is published.
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/meta',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = { aliases: `GHSA-${unique()}-matrix`, related: '', references: 'FIX https://example.org/fix' };
+      return post(`/p/${slug}/cases/${c.number}/advisory/meta`, form, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/cve',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const cveId = await pooledCveId(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/advisory/cve`, { cveId }, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/cve/remove',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCve(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/advisory/cve/remove`, {}, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/cve-request',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const form = { requestedFrom: 'GitHub', cveId: freshCveId(ctx) };
+      return post(`/p/${slug}/cases/${c.number}/advisory/cve-request`, form, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/revisions',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await publishedCase(ctx, site.project);
+      return post(`/p/${slug}/cases/${c.number}/advisory/revisions`, revisionForm(), advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/cases/:number/advisory/withdraw',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await publishedCase(ctx, site.project);
+      const form = { reason: 'Not a vulnerability after all.', confirm: '1' };
+      return post(`/p/${slug}/cases/${c.number}/advisory/withdraw`, form, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/advisory/meta',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = {
+        aliases: [`GHSA-${unique()}-matrix`],
+        references: [{ type: 'FIX', url: 'https://example.org/fix' }],
+      };
+      return put(`/api/v1/projects/${slug}/cases/${c.number}/advisory/meta`, body, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/advisory/cve',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const cveId = await pooledCveId(ctx, site.project);
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/advisory/cve`,
+        { cveId },
+        advisoryOf(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/cases/:number/advisory/cve',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await caseWithCve(ctx, site.project);
+      return jsonReq(
+        'DELETE',
+        `/api/v1/projects/${slug}/cases/${c.number}/advisory/cve`,
+        undefined,
+        advisoryOf(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/cases/:number/advisory/cve-request',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await freshCase(ctx, site.project);
+      const body = { requestedFrom: 'GitHub', cveId: freshCveId(ctx) };
+      return put(`/api/v1/projects/${slug}/cases/${c.number}/advisory/cve-request`, body, advisoryOf(ctx, c.id));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/cases/:number/advisory/revisions',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) =>
+      get(`/api/v1/projects/${slug}/cases/${(await publishedCase(ctx, site.project)).number}/advisory/revisions`),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/advisory/revisions',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await publishedCase(ctx, site.project);
+      const body = {
+        summary: `Corrected the details (${unique()}).`,
+        text: { summary: 'Matrix published advisory', details: 'Revised.' },
+      };
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/advisory/revisions`,
+        body,
+        advisoryOf(ctx, c.id),
+      );
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/:number/advisory/withdraw',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const c = await publishedCase(ctx, site.project);
+      const body = { reason: 'Not a vulnerability after all.' };
+      return jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/${c.number}/advisory/withdraw`,
+        body,
+        advisoryOf(ctx, c.id),
+      );
+    },
+  },
+  // Opening a case from an upstream advisory (case.import: members), and its result page (case.read).
+  {
+    route: 'GET /p/:slug/cases/import',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/p/${t.slug}/cases/import`),
+  },
+  {
+    route: 'POST /p/:slug/cases/import',
+    scope: 'project',
+    expect: projectMembers,
+    build: ({ ctx, slug }) =>
+      post(`/p/${slug}/cases/import`, { format: 'osv', record: JSON.stringify(osvRecord()) }, caseCount(ctx, slug)),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/cases/import',
+    scope: 'project',
+    expect: projectMembers,
+    build: ({ ctx, slug }) =>
+      jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/cases/import`,
+        { format: 'osv', record: osvRecord() },
+        caseCount(ctx, slug),
+      ),
+  },
+  {
+    route: 'GET /p/:slug/cases/:number/imported',
+    scope: 'project',
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => get(`/p/${slug}/cases/${await importedCase(ctx, site.project)}/imported`),
+  },
   // Every embargo of the projects the account is a member of (none: an empty calendar).
   { route: 'GET /embargoes', scope: 'instance', expect: anyAccount, build: () => get('/embargoes') },
 
@@ -2300,6 +2705,91 @@ const rows: Row[] = [
     mixed: true,
     expect: everyone,
     build: async ({ ctx, slug, site }) => get(`/p/${slug}/advisories/${await publishedAdvisory(ctx, site.project)}`),
+  },
+  // Every format of a published advisory, and the CSAF provider (issue 6). A CSAF document is named
+  // by year and file, not under a project: each column reads its own project's.
+  {
+    route: 'GET /p/:slug/advisories/:publicId/osv.json',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/advisories/${await publishedAdvisory(ctx, site.project)}/osv.json`),
+  },
+  {
+    // Only an advisory with a CVE id has a CVE record (404 otherwise): this one has one.
+    route: 'GET /p/:slug/advisories/:publicId/cve.json',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/advisories/${await publishedAdvisory(ctx, site.project, true)}/cve.json`),
+  },
+  {
+    route: 'GET /p/:slug/advisories/:publicId/cyclonedx-vex.json',
+    scope: 'project',
+    mixed: true,
+    expect: everyone,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/advisories/${await publishedAdvisory(ctx, site.project)}/cyclonedx-vex.json`),
+  },
+  {
+    route: 'GET /p/:slug/osv/all.zip',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      await publishedAdvisory(ctx, site.project);
+      return get(`/p/${slug}/osv/all.zip`);
+    },
+  },
+  {
+    route: 'GET /.well-known/csaf/white/:year/:file',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, site }) => get(await csafDocumentPath(ctx, site.project)),
+  },
+  {
+    route: 'GET /.well-known/csaf/provider-metadata.json',
+    scope: 'instance',
+    expect: everyone,
+    build: () => get('/.well-known/csaf/provider-metadata.json'),
+  },
+  {
+    route: 'GET /.well-known/csaf/white/feed-tlp-white.json',
+    scope: 'instance',
+    expect: everyone,
+    build: () => get('/.well-known/csaf/white/feed-tlp-white.json'),
+  },
+  { route: 'GET /advisories', scope: 'instance', expect: everyone, build: () => get('/advisories') },
+  // security.txt, SECURITY.md and the acknowledgments. The instance has several projects: the
+  // well-known one is configured (EMBARGO_WELL_KNOWN_PROJECT, the own project), else /.well-known/
+  // would answer 404 to everyone alike.
+  {
+    route: 'GET /.well-known/security.txt',
+    scope: 'instance',
+    expect: everyone,
+    build: () => get('/.well-known/security.txt'),
+  },
+  {
+    route: 'GET /p/:slug/security.txt',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/security.txt`),
+  },
+  {
+    route: 'GET /p/:slug/SECURITY.md',
+    scope: 'project',
+    expect: everyone,
+    build: (t) => get(`/p/${t.slug}/SECURITY.md`),
+  },
+  {
+    route: 'GET /p/:slug/acknowledgments',
+    scope: 'project',
+    expect: everyone,
+    build: async ({ ctx, slug, site }) => {
+      await publishedAdvisory(ctx, site.project);
+      return get(`/p/${slug}/acknowledgments`);
+    },
   },
   // Mailing lists. The list chosen, and the links of the mails, belong to the project of the URL;
   // a link is a credential of its own (the session counts for nothing): every actor here holds a
@@ -2758,15 +3248,16 @@ interface Agent {
 
 describe.each(engines())('every route x actor x project on %s', (engine) => {
   let ctx: TestContext;
+  let cveServices: CveServicesServer;
   let own: Site;
   let other: Site;
   const accounts = {} as Record<Account, User>;
   const agents = new Map<ActorName, Agent>();
   const bearers = new Map<Account, string>();
 
-  async function buildSite(label: string, cases: number): Promise<Site> {
+  async function buildSite(label: string, cases: number, slug?: string): Promise<Site> {
     const { db } = ctx.deps;
-    const project = await makeProject(db, ctx.clock, { name: `Project ${label}` });
+    const project = await makeProject(db, ctx.clock, { name: `Project ${label}`, ...(slug ? { slug } : {}) });
     const secrets = {
       report: `SECRET-${label}-REPORT-${unique()}`,
       note: `SECRET-${label}-NOTE-${unique()}`,
@@ -2834,10 +3325,22 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
   beforeAll(async () => {
     // Two dozen reports and as many list subscriptions are requested over HTTP from one address; those
     // limits have tests of their own.
+    // The own project speaks for /.well-known/ (the instance has two); reservations of CVE ids go to a
+    // local CVE Services.
+    const wellKnown = `own-${unique()}`;
+    cveServices = await startCveServicesServer({ quota: 100 });
     ctx = await createTestContext(engine, {
-      env: { EMBARGO_INTAKE_PER_HOUR: '10000', EMBARGO_LIST_REQUESTS_PER_HOUR: '10000' },
+      env: {
+        EMBARGO_INTAKE_PER_HOUR: '10000',
+        EMBARGO_LIST_REQUESTS_PER_HOUR: '10000',
+        EMBARGO_WELL_KNOWN_PROJECT: wellKnown,
+        EMBARGO_CVE_SERVICES_URL: cveServices.url,
+        EMBARGO_CVE_API_ORG: cveServices.org,
+        EMBARGO_CVE_API_USER: cveServices.user,
+        EMBARGO_CVE_API_KEY: cveServices.key,
+      },
     });
-    own = await buildSite('OWN', 1);
+    own = await buildSite('OWN', 1, wellKnown);
     other = await buildSite('OTHER', 2);
     const { db } = ctx.deps;
     accounts.userWithoutMembership = await makeUser(db, ctx.clock);
@@ -2859,7 +3362,10 @@ describe.each(engines())('every route x actor x project on %s', (engine) => {
     }
     for (const actor of ACTORS) agents.set(actor, await agentFor(actor));
   });
-  afterAll(() => ctx.close());
+  afterAll(async () => {
+    await ctx.close();
+    await cveServices.close();
+  });
 
   it('has a row for every route the app registers, and no row for a route it does not', () => {
     const registered = new Set(ctx.app.routeList.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`));

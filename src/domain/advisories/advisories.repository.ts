@@ -108,3 +108,13 @@ export async function publishedRecordRows(
   if (input.projectId) q = q.where('project_id', '=', input.projectId);
   return q.orderBy('published_at', 'desc').orderBy('public_id', 'desc').limit(input.limit).execute();
 }
+
+/** A published advisory by its public id, in any project (public ids are unique on the instance). */
+export async function findPublishedAdvisoryRowById(db: DbOrTrx, publicId: string): Promise<AdvisoryRow | undefined> {
+  return db
+    .selectFrom('advisories')
+    .selectAll()
+    .where('public_id', '=', publicId)
+    .where('published_at', 'is not', null)
+    .executeTakeFirst();
+}

@@ -76,7 +76,8 @@ function toAdvisory(row: AdvisoryRow): Advisory {
   };
 }
 
-const columns = (t: AdvisoryText) => ({
+/** The columns of the advisory's text as stored. */
+export const advisoryTextColumns = (t: AdvisoryText) => ({
   summary: t.summary,
   details: t.details,
   affected_text: t.affected,
@@ -235,14 +236,14 @@ export async function saveAdvisoryDraft(
       case_id: caseRow.id,
       project_id: caseRow.project_id,
       public_id: null,
-      ...columns(input.text),
+      ...advisoryTextColumns(input.text),
       published_at: null,
       created_at: at,
       updated_at: at,
       updated_by: by,
     });
   } else {
-    await updateAdvisoryRow(trx, caseRow.id, { ...columns(input.text), updated_at: at, updated_by: by });
+    await updateAdvisoryRow(trx, caseRow.id, { ...advisoryTextColumns(input.text), updated_at: at, updated_by: by });
   }
   await insertHistory(trx, {
     id: newId(),
@@ -302,7 +303,7 @@ export async function publishAdvisory(
       case_id: input.theCase.id,
       project_id: input.theCase.projectId,
       public_id: publicId,
-      ...columns({ ...emptyAdvisoryText, summary: `Security advisory ${publicId}` }),
+      ...advisoryTextColumns({ ...emptyAdvisoryText, summary: `Security advisory ${publicId}` }),
       published_at: at,
       created_at: at,
       updated_at: at,

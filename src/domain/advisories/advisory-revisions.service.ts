@@ -11,7 +11,7 @@ import { newId } from '../ids.js';
 import { getProjectById } from '../projects/projects.service.js';
 import type { AdvisoryMeta, AdvisoryText } from './advisories.js';
 import { findAdvisoryRow, revisionRows, updateAdvisoryRow } from './advisories.repository.js';
-import { getAdvisory, storeRevision } from './advisories.service.js';
+import { advisoryTextColumns, getAdvisory, storeRevision } from './advisories.service.js';
 import type { AdvisoryRecord, RecordRevision } from './advisory-record.js';
 import { buildAdvisoryRecord } from './advisory-record.service.js';
 import { advisoryMetaColumns } from './advisory-meta.js';
@@ -41,8 +41,9 @@ async function publishedFor(trx: Trx, theCase: Pick<Case, 'id' | 'projectId'>) {
   await lockCase(trx, theCase.id);
   const caseRow = await findCaseRow(trx, { projectId: theCase.projectId, id: theCase.id });
   const row = await findAdvisoryRow(trx, theCase.id);
-  if (!caseRow || !row) throw new DomainError('NOT_FOUND', 'No such advisory.');
-  if (!row.published_at || !row.public_id || !row.record) {
+  if (!caseRow) throw new DomainError('NOT_FOUND', 'No such case.');
+  // A case with nothing saved yet has an (empty) draft all the same: not published, not missing.
+  if (!row?.published_at || !row.public_id || !row.record) {
     throw new DomainError('INVALID_TRANSITION', 'The advisory is not published yet: edit its draft.', {
       from: 'draft',
       action: 'revise',
@@ -81,16 +82,7 @@ async function newRevision(
     const t = input.text;
     if (!t.summary)
       throw new DomainError('VALIDATION_FAILED', 'A published advisory keeps its summary.', { field: 'summary' });
-    Object.assign(change, {
-      summary: t.summary,
-      details: t.details,
-      affected_text: t.affected,
-      check_text: t.howToCheck,
-      upgrade_text: t.upgrade,
-      mitigations_text: t.mitigations,
-      detection_text: t.detection,
-      credits: JSON.stringify(t.credits),
-    });
+    Object.assign(change, advisoryTextColumns(t));
   }
   if (input.meta) Object.assign(change, advisoryMetaColumns(input.meta));
   if (input.cveId) change.cve_id = parseCveId(input.cveId);

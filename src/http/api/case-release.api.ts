@@ -1,23 +1,23 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Trx } from '../../db/types.js';
 import type { Case } from '../../domain/cases/cases.js';
+import type { Project } from '../../domain/projects/projects.js';
 import type { Deps } from '../../deps.js';
 import { ADVISORY_PROSE_FIELDS, CREDIT_TYPES } from '../../domain/advisories/advisories.js';
 import { getAdvisory, parseAdvisoryText, saveAdvisoryDraft } from '../../domain/advisories/advisories.service.js';
+import { REFERENCE_TYPES } from '../../domain/advisories/advisory-record.js';
 import { ANNOUNCEMENT_KINDS } from '../../domain/announcements/announcements.js';
 import { caseAnnouncements } from '../../domain/announcements/announcements.service.js';
-import { getCaseForTeam } from '../../domain/cases/cases.service.js';
-import { caseSubject } from '../../domain/cases/collaborators.service.js';
 import { cancelRelease, getEmbargo, releaseNow } from '../../domain/cases/embargo.service.js';
 import { DISTRIBUTOR_MESSAGE_KINDS } from '../../domain/distributors/distributors.js';
 import { caseNotices } from '../../domain/distributors/notices.service.js';
-import { requireProject } from '../../domain/projects/projects.service.js';
 import { getRetrospective, saveRetrospective } from '../../domain/release/retrospective.service.js';
 import { DomainError } from '../../errors.js';
-import { authorize } from '../../policies/policy.js';
+import type { Action } from '../../policies/policy.js';
 import { requireJson } from './api-input.js';
+import { type CaseRequest, onCase as onCaseOf } from './case-scope.js';
 import { TimelineDoneSchema } from './case-embargo.api.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
@@ -37,15 +37,35 @@ const prose = Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, Type.Strin
   (typeof ADVISORY_PROSE_FIELDS)[number],
   ReturnType<typeof Type.String>
 >;
-const Advisory = Type.Object({
+export const ReferenceSchema = Type.Object({
+  type: Type.Union(REFERENCE_TYPES.map((t) => Type.Literal(t))),
+  url: Type.String(),
+});
+/** A case's advisory as the API shows it (draft or published); cases/advisory routes share it. */
+export const Advisory = Type.Object({
   publicId: Maybe(Type.String()),
   publishedAt: Maybe(Instant),
   updatedAt: Maybe(Instant),
   summary: Type.String(),
   ...prose,
   credits: Type.Array(Credit),
+  aliases: Type.Array(Type.String(), {
+    description: 'Other ids of the vulnerability (GHSA-..., GO-...); not the CVE id.',
+  }),
+  related: Type.Array(Type.String(), { description: 'Ids of related but different vulnerabilities.' }),
+  references: Type.Array(ReferenceSchema),
+  cveId: Maybe(Type.String()),
+  cveRequestedFrom: Maybe(
+    Type.String({ description: 'A project that is no CNA: whom the CVE id was requested from.' }),
+  ),
+  cveRequestedAt: Maybe(Instant),
+  revision: Type.Integer({ description: '0 until published; 1 at publication, one more per revision.' }),
+  modifiedAt: Maybe(Instant),
+  withdrawnAt: Maybe(Instant),
+  withdrawnReason: Maybe(Type.String()),
 });
-const AdvisoryBody = Type.Object(
+/** The text of an advisory as PUT takes it; a revision takes the same. */
+export const AdvisoryBody = Type.Object(
   {
     summary: Type.Optional(Type.String({ maxLength: 300 })),
     ...Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, Type.Optional(Type.String({ maxLength: 20_000 }))])),
@@ -106,35 +126,11 @@ export function caseReleaseApi(deps: Deps) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.setValidatorCompiler(TypeBoxValidatorCompiler);
     app.addHook('onRequest', requireJson);
-    type CaseRequest = Pick<FastifyRequest, 'actor' | 'origin'> & { params: { slug: string; number: string } };
-    /**
-     * Authorizes `action` on the project (case.read: with the case, for its collaborators), then runs
-     * `fn` on the case in a transaction that audits the read (every answer shows embargoed content).
-     */
-    async function onCase<T>(
+    const onCase = <T>(
       request: CaseRequest,
-      action: 'case.read' | 'project.view' | 'case.advisory.edit' | 'case.release' | 'case.retrospective.edit',
-      fn: (trx: Trx, theCase: Case) => Promise<T>,
-    ): Promise<T> {
-      const number = Number(request.params.number);
-      const project = await requireProject(deps.db, request.params.slug);
-      authorize(
-        request.actor,
-        action,
-        action === 'case.read'
-          ? await caseSubject(deps.db, { projectId: project.id, number })
-          : { projectId: project.id },
-      );
-      return deps.db.transaction().execute(async (trx) => {
-        const view = await getCaseForTeam(trx, deps, {
-          actor: request.actor,
-          origin: request.origin,
-          projectId: project.id,
-          number,
-        });
-        return fn(trx, view.case);
-      });
-    }
+      action: Action,
+      fn: (trx: Trx, theCase: Case, project: Project) => Promise<T>,
+    ) => onCaseOf(deps, request, action, fn);
     const by = (request: CaseRequest, theCase: Case) => ({ actor: request.actor, origin: request.origin, theCase });
 
     app.get(

@@ -15,67 +15,72 @@ import {
   getAdvisory,
   parseAdvisoryText,
   saveAdvisoryDraft,
+  saveAdvisoryMeta,
   suggestedCredits,
 } from '../../domain/advisories/advisories.service.js';
+import { metaAsText } from '../../domain/advisories/advisory-meta.js';
+import {
+  advisoryRevisions,
+  reviseAdvisory,
+  withdrawAdvisory,
+} from '../../domain/advisories/advisory-revisions.service.js';
+import { assignCveId, listPool, recordRequestedCve, unassignCveId } from '../../domain/advisories/cve-ids.service.js';
+import { getSecuritySettings, type SecuritySettings } from '../../domain/advisories/security-settings.service.js';
 import type { Case } from '../../domain/cases/cases.js';
 import { caseSubject } from '../../domain/cases/collaborators.service.js';
 import { getCaseForTeam } from '../../domain/cases/cases.service.js';
 import type { Project } from '../../domain/projects/projects.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
-import type { DomainError } from '../../errors.js';
-import { authorize, can } from '../../policies/policy.js';
+import { DomainError } from '../../errors.js';
+import { type Action, authorize, can } from '../../policies/policy.js';
+import { renaming, revisionMeta, revisionText } from '../api/advisory-input.js';
 import { CsrfField } from '../views/layout.js';
 import { when } from '../views/time.js';
-import { ErrorNotice, field, formFailure, invalidIf } from './forms.js';
+import {
+  type AdvisoryForm,
+  CREDIT_WORDS,
+  CveSection,
+  MetaForm,
+  type MetaValues,
+  type RevisionItem,
+  RevisionsList,
+  type RevisionValues,
+  ReviseForm,
+  TextFields,
+  WithdrawForm,
+} from './case-advisory-views.js';
+import { checkbox, ErrorNotice, field, formFailure } from './forms.js';
 import { requireSignIn } from './require-user.js';
 
-// A case's advisory draft: a summary on the case page, and a page of its own to write it (prose
-// fields are long; a refused save must keep what was typed). Distributors are sent the draft with
-// their notice, and the go publishes it. Reads of the draft are audited (it is embargoed content).
-
-const PROSE_HINTS: Record<AdvisoryProseField, string> = {
-  details: 'What the vulnerability is and what an attacker can do.',
-  affected: 'Configurations and deployments at risk.',
-  howToCheck: 'How a user tells whether they run an affected version or setup.',
-  upgrade: 'The fixed versions per branch are added from the case.',
-  mitigations: 'What to do until one can upgrade.',
-  detection: 'Logs, indicators, crashes to look for.',
-};
-
-const CREDIT_WORDS: Record<Credit['type'], string> = {
-  FINDER: 'found it',
-  REPORTER: 'reported it',
-  ANALYST: 'analysed it',
-  COORDINATOR: 'coordinated',
-  REMEDIATION_DEVELOPER: 'wrote the fix',
-  REMEDIATION_REVIEWER: 'reviewed the fix',
-  REMEDIATION_VERIFIER: 'verified the fix',
-  TOOL: 'tool',
-  SPONSOR: 'sponsored',
-  OTHER: 'other',
-};
+// A case's advisory: a summary on the case page, and a page of its own to write the draft (prose
+// fields are long; a refused save must keep what was typed), its other ids and references and its
+// CVE id; once published, to revise or withdraw it. Distributors are sent the draft with their
+// notice, and the go publishes it. Reads of the page are audited (the draft is embargoed content).
 
 const advisoryUrl = (slug: string, number: number) => `/p/${slug}/cases/${number}/advisory`;
 
-/** The case page's section: the draft's state and summary, and the way to the page that edits it. */
+/** The case page's section: the advisory's state and summary, and the way to its page. */
 export function CaseAdvisorySection(props: {
   projectSlug: string;
   caseNumber: number;
   advisory: Advisory;
   canEdit: boolean;
+  canRevise?: boolean;
 }) {
   const { advisory } = props;
   const url = advisoryUrl(props.projectSlug, props.caseNumber);
+  const published = Boolean(advisory.publishedAt && advisory.publicId);
   return (
     <section id="advisory" aria-labelledby="advisory-heading">
       <h2 id="advisory-heading">Advisory</h2>
-      {advisory.publishedAt && advisory.publicId ? (
+      {published && advisory.publicId ? (
         <p>
           Published as{' '}
           <a href={`/p/${props.projectSlug}/advisories/${advisory.publicId}`} data-advisory-public={advisory.publicId}>
             {advisory.publicId}
           </a>{' '}
           {when(advisory.publishedAt)}: {advisory.summary}
+          {advisory.revision > 1 ? <span class="muted"> (revision {advisory.revision})</span> : null}
         </p>
       ) : advisory.updatedAt ? (
         <p>
@@ -88,65 +93,103 @@ export function CaseAdvisorySection(props: {
           force.
         </p>
       )}
+      {advisory.withdrawnAt ? (
+        <p class="notice" data-advisory-withdrawn="">
+          Withdrawn {when(advisory.withdrawnAt)}: {advisory.withdrawnReason}
+        </p>
+      ) : null}
+      {advisory.cveId ? (
+        <p>
+          CVE id: <code data-advisory-cve={advisory.cveId}>{advisory.cveId}</code>
+        </p>
+      ) : null}
       <p>
-        <a href={url}>{props.canEdit && !advisory.publishedAt ? 'Write the advisory draft' : 'Read the advisory'}</a>
+        <a href={url}>
+          {props.canEdit && !published
+            ? 'Write the advisory draft'
+            : props.canRevise && published && !advisory.withdrawnAt
+              ? 'Revise or withdraw the advisory'
+              : 'Read the advisory'}
+        </a>
       </p>
     </section>
   );
+}
+
+/** What a re-rendered page keeps of the form just refused: which form, what was typed, why. */
+interface Refused {
+  form: AdvisoryForm;
+  error: DomainError;
+  text?: AdvisoryText;
+  meta?: MetaValues;
+  cve?: { requestedFrom: string; cveId: string };
+  revision?: RevisionValues;
+  reason?: string;
 }
 
 interface AdvisoryPageProps {
   project: Project;
   theCase: Case;
   advisory: Advisory;
-  /** What the form shows: the stored draft, the suggestion for a new one, or the refused input. */
+  /** What the draft form shows: the stored draft, or the suggestion for a new one. */
   text: AdvisoryText;
+  settings: SecuritySettings;
+  free: string[];
+  revisions: RevisionItem[];
   csrf: string;
   canEdit: boolean;
-  error?: DomainError;
-  saved?: boolean;
+  canRevise: boolean;
+  refused?: Refused;
+  notice?: string;
 }
 
-/** Blank rows after the credits so that new ones can be added without JavaScript. */
-const EXTRA_CREDIT_ROWS = 2;
-
-function CreditRows({ credits, error }: { credits: Credit[]; error: DomainError | undefined }) {
-  const rows = [
-    ...credits,
-    ...Array.from({ length: EXTRA_CREDIT_ROWS }, () => ({ name: '', type: 'FINDER' as const })),
-  ];
+function ReadOnly({ advisory }: { advisory: Advisory }) {
+  const meta = metaAsText(advisory);
   return (
-    <fieldset>
-      <legend>Credits</legend>
-      <p class="hint">One person or organisation per line; leave a name empty to drop the line.</p>
-      {rows.map((c, i) => (
-        <div class="credit-row" key={i}>
-          <label for={`credit-${i}-name`}>Name</label>
-          <input
-            id={`credit-${i}-name`}
-            name={`credits.${i}.name`}
-            value={c.name}
-            maxLength={200}
-            aria-invalid={invalidIf(error, `credits.${i}.name`)}
-          />
-          <label for={`credit-${i}-type`}>Credited for</label>
-          <select id={`credit-${i}-type`} name={`credits.${i}.type`}>
-            {CREDIT_TYPES.map((t) => (
-              <option key={t} value={t} selected={t === c.type}>
-                {CREDIT_WORDS[t]}
-              </option>
-            ))}
-          </select>
-        </div>
-      ))}
-    </fieldset>
+    <dl class="facts">
+      <dt>Summary</dt>
+      <dd>{advisory.summary || 'none'}</dd>
+      {ADVISORY_PROSE_FIELDS.map((f) => [
+        <dt key={`${f}-t`}>{ADVISORY_SECTION_TITLES[f]}</dt>,
+        <dd key={`${f}-d`} class="prose">
+          {advisory[f] || 'none'}
+        </dd>,
+      ])}
+      <dt>Credits</dt>
+      <dd>
+        {advisory.credits.length
+          ? advisory.credits.map((c) => `${c.name} (${CREDIT_WORDS[c.type]})`).join('; ')
+          : 'none'}
+      </dd>
+      <dt>CVE id</dt>
+      <dd>{advisory.cveId ?? 'none'}</dd>
+      <dt>Aliases</dt>
+      <dd>{advisory.aliases.join(', ') || 'none'}</dd>
+      <dt>Related</dt>
+      <dd>{advisory.related.join(', ') || 'none'}</dd>
+      <dt>References</dt>
+      <dd class="prose">{meta.references || 'none'}</dd>
+    </dl>
   );
 }
 
 function AdvisoryPage(props: AdvisoryPageProps) {
-  const { project, theCase, advisory, text, error } = props;
+  const { project, theCase, advisory, refused } = props;
   const back = `/p/${project.slug}/cases/${theCase.number}`;
-  const editable = props.canEdit && !advisory.publishedAt;
+  const url = advisoryUrl(project.slug, theCase.number);
+  const published = Boolean(advisory.publishedAt && advisory.publicId);
+  const editable = props.canEdit && !published;
+  const revisable = props.canRevise && published && !advisory.withdrawnAt;
+  const errorOf = (form: AdvisoryForm) => (refused?.form === form ? refused.error : undefined);
+  const meta = metaAsText(advisory);
+  // A refusal of a form the page no longer shows (the advisory was published meanwhile) goes on top.
+  const shown: Record<AdvisoryForm, boolean> = {
+    draft: editable,
+    meta: editable,
+    cve: !published,
+    revise: revisable,
+    withdraw: revisable,
+  };
   return (
     <article class="advisory-draft">
       <p class="muted">
@@ -154,60 +197,66 @@ function AdvisoryPage(props: AdvisoryPageProps) {
       </p>
       <h1>Advisory {advisory.publicId ?? 'draft'}</h1>
       <p class="embargoed">
-        {advisory.publishedAt
-          ? `Published ${when(advisory.publishedAt)}.`
+        {published
+          ? `Published ${when(advisory.publishedAt)}${advisory.revision > 1 ? `, revision ${advisory.revision} of ${when(advisory.modifiedAt)}` : ''}.`
           : 'Embargoed: distributors are sent this draft with their notice, and the release publishes it. Keep it private until then.'}
       </p>
-      {props.saved ? (
-        <p class="notice" role="status">
-          Saved.
+      {advisory.withdrawnAt ? (
+        <p class="notice" data-advisory-withdrawn="">
+          Withdrawn {when(advisory.withdrawnAt)}: {advisory.withdrawnReason}
         </p>
       ) : null}
-      <ErrorNotice error={error} />
+      {refused && !shown[refused.form] ? <ErrorNotice error={refused.error} /> : null}
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       {editable ? (
-        <form method="post" action={advisoryUrl(project.slug, theCase.number)}>
-          <CsrfField token={props.csrf} />
-          <label for="advisory-summary">
-            Summary <span class="hint">(one line: the advisory's public title)</span>
-          </label>
-          <input
-            id="advisory-summary"
-            name="summary"
-            value={text.summary}
-            maxLength={300}
-            aria-invalid={invalidIf(error, 'summary')}
-          />
-          {ADVISORY_PROSE_FIELDS.map((f) => (
-            <div key={f}>
-              <label for={`advisory-${f}`}>
-                {ADVISORY_SECTION_TITLES[f]} <span class="hint">{PROSE_HINTS[f]} Markdown.</span>
-              </label>
-              <textarea id={`advisory-${f}`} name={f} rows={f === 'details' ? 8 : 4} aria-invalid={invalidIf(error, f)}>
-                {text[f]}
-              </textarea>
-            </div>
-          ))}
-          <CreditRows credits={text.credits} error={error} />
-          <button type="submit">Save the draft</button>
-        </form>
+        <>
+          <ErrorNotice error={errorOf('draft')} />
+          <form method="post" action={url}>
+            <CsrfField token={props.csrf} />
+            <TextFields text={props.text} error={errorOf('draft')} />
+            <button type="submit">Save the draft</button>
+          </form>
+          <MetaForm action={`${url}/meta`} csrf={props.csrf} values={refused?.meta ?? meta} error={errorOf('meta')} />
+        </>
       ) : (
-        <dl class="facts">
-          <dt>Summary</dt>
-          <dd>{advisory.summary || 'none'}</dd>
-          {ADVISORY_PROSE_FIELDS.map((f) => [
-            <dt key={`${f}-t`}>{ADVISORY_SECTION_TITLES[f]}</dt>,
-            <dd key={`${f}-d`} class="prose">
-              {advisory[f] || 'none'}
-            </dd>,
-          ])}
-          <dt>Credits</dt>
-          <dd>
-            {advisory.credits.length
-              ? advisory.credits.map((c) => `${c.name} (${CREDIT_WORDS[c.type]})`).join('; ')
-              : 'none'}
-          </dd>
-        </dl>
+        <ReadOnly advisory={advisory} />
       )}
+      {published ? null : (
+        <CveSection
+          action={`${url}/cve`}
+          csrf={props.csrf}
+          advisory={advisory}
+          settings={props.settings}
+          free={props.free}
+          poolUrl={`/p/${project.slug}/settings/cve-ids`}
+          canEdit={props.canEdit}
+          {...(refused?.cve ? { typed: refused.cve } : {})}
+          error={errorOf('cve')}
+        />
+      )}
+      {revisable ? (
+        <>
+          <ReviseForm
+            action={`${url}/revisions`}
+            csrf={props.csrf}
+            values={refused?.revision ?? { text: advisory, meta, cveId: advisory.cveId ?? '', revisionSummary: '' }}
+            error={errorOf('revise')}
+          />
+          <WithdrawForm
+            action={`${url}/withdraw`}
+            csrf={props.csrf}
+            reason={refused?.reason ?? ''}
+            error={errorOf('withdraw')}
+          />
+        </>
+      ) : null}
+      {published && advisory.publicId ? (
+        <RevisionsList publicUrl={`/p/${project.slug}/advisories/${advisory.publicId}`} revisions={props.revisions} />
+      ) : null}
     </article>
   );
 }
@@ -226,53 +275,90 @@ export function draftFromForm(body: unknown): Record<string, unknown> {
   };
 }
 
+/** The draft as typed, to show again after a refusal (an unknown credit type shows as "other"). */
+function typedText(raw: Record<string, unknown>): AdvisoryText {
+  return {
+    summary: String(raw.summary ?? ''),
+    ...(Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, String(raw[f] ?? '')])) as Record<
+      AdvisoryProseField,
+      string
+    >),
+    credits: (raw.credits as Credit[]).map((c) => ({
+      name: c.name,
+      type: (CREDIT_TYPES as readonly string[]).includes(c.type) ? c.type : 'OTHER',
+    })),
+  };
+}
+
+const metaFromForm = (body: unknown): MetaValues => ({
+  aliases: field(body, 'aliases'),
+  related: field(body, 'related'),
+  references: field(body, 'references'),
+});
+
+const NOTICES: Record<string, string> = {
+  saved: 'Saved.',
+  meta: 'Saved the ids and references.',
+  cve: 'Saved the CVE id.',
+  revised: 'Published the revision.',
+  withdrawn: 'The advisory is withdrawn.',
+};
+
 const Params = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 64 }),
   number: Type.String({ pattern: '^[1-9][0-9]{0,8}$' }),
 });
 type P = { Params: { slug: string; number: string } };
 
-/** GET and POST /p/:slug/cases/:number/advisory: case.read to read, case.advisory.edit to save. */
+/**
+ * GET /p/:slug/cases/:number/advisory and its forms: case.read to read; case.advisory.edit for the
+ * draft, its ids and references and its CVE id; case.advisory.revise to revise or withdraw it.
+ */
 export function caseAdvisoryPages(deps: Deps) {
   return async (app: FastifyInstance): Promise<void> => {
     const tx = <T,>(fn: (trx: Trx) => Promise<T>): Promise<T> => deps.db.transaction().execute(fn);
+    const by = (request: FastifyRequest) => ({ actor: request.actor, origin: request.origin });
 
     async function show(
       request: FastifyRequest<P>,
       reply: FastifyReply,
       project: Project,
-      extra: { text?: AdvisoryText; error?: DomainError; status?: number; saved?: boolean } = {},
+      extra: { text?: AdvisoryText; refused?: Refused; status?: number; notice?: string } = {},
     ): Promise<FastifyReply> {
       const number = Number(request.params.number);
-      const { theCase, advisory, suggestion } = await tx(async (trx) => {
+      const loaded = await tx(async (trx) => {
         // The audited read of the case: the draft is embargoed content.
-        const view = await getCaseForTeam(trx, deps, {
-          actor: request.actor,
-          origin: request.origin,
-          projectId: project.id,
-          number,
-        });
+        const view = await getCaseForTeam(trx, deps, { ...by(request), projectId: project.id, number });
         const a = await getAdvisory(trx, view.case);
         return {
           theCase: view.case,
           advisory: a,
           suggestion: a.updatedAt ? null : await suggestedCredits(trx, view.case.id),
+          settings: await getSecuritySettings(trx, project.id),
+          free: (await listPool(trx, project.id)).filter((p) => p.state === 'reserved').map((p) => p.cveId),
+          revisions: await advisoryRevisions(trx, view.case.id),
         };
       });
+      const { advisory, suggestion } = loaded;
       const text = extra.text ?? { ...advisory, credits: suggestion ?? advisory.credits };
+      const actor = request.actor;
       return reply.page(
         <AdvisoryPage
           project={project}
-          theCase={theCase}
+          theCase={loaded.theCase}
           advisory={advisory}
           text={text}
+          settings={loaded.settings}
+          free={loaded.free}
+          revisions={loaded.revisions}
           csrf={request.csrfToken()}
-          canEdit={can(request.actor, 'case.advisory.edit', { projectId: project.id })}
-          {...(extra.error ? { error: extra.error } : {})}
-          {...(extra.saved ? { saved: true } : {})}
+          canEdit={can(actor, 'case.advisory.edit', { projectId: project.id })}
+          canRevise={can(actor, 'case.advisory.revise', { projectId: project.id })}
+          {...(extra.refused ? { refused: extra.refused } : {})}
+          {...(extra.notice ? { notice: extra.notice } : {})}
         />,
         {
-          title: `Advisory of case #${theCase.number} · ${project.name}`,
+          title: `Advisory of case #${loaded.theCase.number} · ${project.name}`,
           ...(extra.status ? { status: extra.status } : {}),
         },
       );
@@ -288,51 +374,151 @@ export function caseAdvisoryPages(deps: Deps) {
           'case.read',
           await caseSubject(deps.db, { projectId: project.id, number: Number(request.params.number) }),
         );
-        return show(request, reply, project, { saved: field(request.query, 'saved') === '1' });
+        const shown = Object.keys(NOTICES).find((k) => field(request.query, k) === '1');
+        return show(request, reply, project, shown ? { notice: NOTICES[shown] } : {});
       },
     );
 
-    app.post<P>(
-      '/p/:slug/cases/:number/advisory',
-      { schema: { params: Params }, preHandler: requireSignIn },
-      async (request, reply) => {
-        const project = await requireProject(deps.db, request.params.slug);
-        authorize(request.actor, 'case.advisory.edit', { projectId: project.id });
-        const raw = draftFromForm(request.body);
-        try {
-          const text = parseAdvisoryText(raw);
-          const theCase = await tx(async (trx) => {
-            const view = await getCaseForTeam(trx, deps, {
-              actor: request.actor,
-              origin: request.origin,
-              projectId: project.id,
-              number: Number(request.params.number),
+    /**
+     * One form of the page: authorizes `action`, runs `change` on the case (in a transaction that
+     * audits the read), then goes back to the page with `done`'s notice; a refusal re-renders it
+     * with what was typed (`keep`).
+     */
+    function form(
+      path: string,
+      action: Extract<Action, 'case.advisory.edit' | 'case.advisory.revise'>,
+      done: keyof typeof NOTICES,
+      change: (trx: Trx, request: FastifyRequest<P>, theCase: Case) => Promise<unknown>,
+      keep: (request: FastifyRequest<P>, error: DomainError) => Omit<Refused, 'error'> & { text?: AdvisoryText },
+    ) {
+      app.post<P>(
+        `/p/:slug/cases/:number/advisory${path}`,
+        { schema: { params: Params }, preHandler: requireSignIn },
+        async (request, reply) => {
+          const project = await requireProject(deps.db, request.params.slug);
+          authorize(request.actor, action, { projectId: project.id });
+          try {
+            await tx(async (trx) => {
+              const view = await getCaseForTeam(trx, deps, {
+                ...by(request),
+                projectId: project.id,
+                number: Number(request.params.number),
+              });
+              await change(trx, request, view.case);
             });
-            await saveAdvisoryDraft(trx, deps, {
-              actor: request.actor,
-              origin: request.origin,
-              theCase: view.case,
-              text,
-            });
-            return view.case;
-          });
-          return reply.redirect(`${advisoryUrl(project.slug, theCase.number)}?saved=1`, 303);
-        } catch (err) {
-          const { error, status } = formFailure(request, err);
-          const typed: AdvisoryText = {
-            summary: String(raw.summary ?? ''),
-            ...(Object.fromEntries(ADVISORY_PROSE_FIELDS.map((f) => [f, String(raw[f] ?? '')])) as Record<
-              AdvisoryProseField,
-              string
-            >),
-            credits: (raw.credits as Credit[]).map((c) => ({
-              name: c.name,
-              type: (CREDIT_TYPES as readonly string[]).includes(c.type) ? c.type : 'OTHER',
-            })),
-          };
-          return show(request, reply, project, { text: typed, error, status });
-        }
+            deps.wakeWorker();
+            return reply.redirect(`${advisoryUrl(project.slug, Number(request.params.number))}?${done}=1`, 303);
+          } catch (err) {
+            const { error, status } = formFailure(request, err);
+            const { text, ...kept } = keep(request, error);
+            return show(request, reply, project, { refused: { ...kept, error }, status, ...(text ? { text } : {}) });
+          }
+        },
+      );
+    }
+
+    form(
+      '',
+      'case.advisory.edit',
+      'saved',
+      async (trx, request, theCase) => {
+        const text = parseAdvisoryText(draftFromForm(request.body));
+        await saveAdvisoryDraft(trx, deps, { ...by(request), theCase, text });
       },
+      (request) => ({ form: 'draft', text: typedText(draftFromForm(request.body)) }),
+    );
+
+    form(
+      '/meta',
+      'case.advisory.edit',
+      'meta',
+      async (trx, request, theCase) => {
+        const meta = revisionMeta(metaFromForm(request.body), '');
+        await saveAdvisoryMeta(trx, deps, { ...by(request), theCase, meta });
+      },
+      (request) => ({ form: 'meta', meta: metaFromForm(request.body) }),
+    );
+
+    form(
+      '/cve',
+      'case.advisory.edit',
+      'cve',
+      async (trx, request, theCase) => {
+        const cveId = field(request.body, 'cveId').trim();
+        await assignCveId(trx, deps, { ...by(request), theCase, ...(cveId ? { cveId } : {}) });
+      },
+      () => ({ form: 'cve' }),
+    );
+
+    form(
+      '/cve/remove',
+      'case.advisory.edit',
+      'cve',
+      (trx, request, theCase) => unassignCveId(trx, deps, { ...by(request), theCase }),
+      () => ({ form: 'cve' }),
+    );
+
+    form(
+      '/cve-request',
+      'case.advisory.edit',
+      'cve',
+      (trx, request, theCase) =>
+        recordRequestedCve(trx, deps, {
+          ...by(request),
+          theCase,
+          requestedFrom: field(request.body, 'requestedFrom'),
+          cveId: field(request.body, 'cveId').trim() || null,
+        }),
+      (request) => ({
+        form: 'cve',
+        cve: { requestedFrom: field(request.body, 'requestedFrom'), cveId: field(request.body, 'cveId') },
+      }),
+    );
+
+    form(
+      '/revisions',
+      'case.advisory.revise',
+      'revised',
+      async (trx, request, theCase) => {
+        const text = revisionText(draftFromForm(request.body), '');
+        const meta = revisionMeta(metaFromForm(request.body), '');
+        const cveId = field(request.body, 'cveId').trim();
+        // The domain names the change summary "summary", which in this form is the title.
+        await renaming('summary', 'revisionSummary', () =>
+          reviseAdvisory(trx, deps, {
+            ...by(request),
+            theCase,
+            summary: field(request.body, 'revisionSummary'),
+            text,
+            meta,
+            ...(cveId ? { cveId } : {}),
+          }),
+        );
+      },
+      (request) => ({
+        form: 'revise',
+        revision: {
+          text: typedText(draftFromForm(request.body)),
+          meta: metaFromForm(request.body),
+          cveId: field(request.body, 'cveId'),
+          revisionSummary: field(request.body, 'revisionSummary'),
+        },
+      }),
+    );
+
+    form(
+      '/withdraw',
+      'case.advisory.revise',
+      'withdrawn',
+      async (trx, request, theCase) => {
+        if (!checkbox(request.body, 'confirm')) {
+          throw new DomainError('VALIDATION_FAILED', 'Tick the box to confirm the withdrawal.', { field: 'confirm' });
+        }
+        await renaming('summary', 'reason', () =>
+          withdrawAdvisory(trx, deps, { ...by(request), theCase, reason: field(request.body, 'reason') }),
+        );
+      },
+      (request) => ({ form: 'withdraw', reason: field(request.body, 'reason') }),
     );
   };
 }

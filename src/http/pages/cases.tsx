@@ -199,6 +199,7 @@ export function casePages(deps: Deps) {
             caseNumber={c.number}
             advisory={advisory}
             canEdit={can(actor, 'case.advisory.edit', { projectId: project.id })}
+            canRevise={can(actor, 'case.advisory.revise', { projectId: project.id })}
           />
           <CaseEmbargoSection projectSlug={project.slug} caseNumber={c.number} csrfToken={csrf} {...embargo} />
           {disclosure ? (

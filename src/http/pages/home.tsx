@@ -21,6 +21,9 @@ export function homePages(deps: Deps) {
               </li>
             ))}
           </ul>
+          <p>
+            <a href="/advisories">Published security advisories</a> of every project.
+          </p>
           {request.actor.kind === 'user' ? (
             <p>
               <a href="/projects">Go to your projects</a>

@@ -111,6 +111,11 @@ export function inboxPages(deps: Deps) {
             <p class="muted">
               Acknowledgement target: {project.ackTargetHours} h.{' '}
               <a href={`/p/${project.slug}/mail/inbound`}>Mail received</a>{' '}
+              {can(actor, 'case.import', { projectId: project.id }) ? (
+                <>
+                  <a href={`/p/${project.slug}/cases/import`}>Import an advisory</a>{' '}
+                </>
+              ) : null}
               {can(actor, 'project.manage', { projectId: project.id }) ? (
                 <>
                   <a href={`/p/${project.slug}/settings`}>Settings</a>{' '}

@@ -26,6 +26,8 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={`${base}/distributors`}>Distributors</a>
       <a href={`${base}/lists`}>Mailing lists</a>
       <a href={`${base}/announcements`}>Announcements</a>
+      <a href={`${base}/security`}>Security settings</a>
+      <a href={`${base}/cve-ids`}>CVE ids</a>
     </nav>
   );
 }

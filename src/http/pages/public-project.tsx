@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DbOrTrx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
-import { publishedAdvisories } from '../../domain/advisories/advisories.service.js';
-import type { Advisory } from '../../domain/advisories/advisories.js';
+import type { AdvisoryRecord } from '../../domain/advisories/advisory-record.js';
+import { allPublicRecords } from '../../domain/advisories/advisory-search.js';
 import { type Announcement, KIND_WORDS, type MailingList } from '../../domain/announcements/announcements.js';
 import { listAnnouncements } from '../../domain/announcements/announcements.service.js';
 import { listMailingLists } from '../../domain/announcements/lists.service.js';
@@ -32,7 +32,7 @@ export async function publicProject(db: DbOrTrx, request: FastifyRequest, slug: 
   return project;
 }
 
-export type PublicTab = 'home' | 'advisories' | 'announcements' | 'lists' | 'distributors';
+export type PublicTab = 'home' | 'advisories' | 'announcements' | 'lists' | 'distributors' | 'acknowledgments';
 
 export function PublicNav({ project, current }: { project: Project; current: PublicTab }) {
   const base = `/p/${project.slug}`;
@@ -42,6 +42,7 @@ export function PublicNav({ project, current }: { project: Project; current: Pub
     ['announcements', `${base}/announcements`, 'Announcements'],
     ['lists', `${base}/lists`, 'Mailing lists'],
     ['distributors', `${base}/distributors`, 'Distributors'],
+    ['acknowledgments', `${base}/acknowledgments`, 'Acknowledgments'],
   ];
   return (
     <nav class="tabs">
@@ -75,7 +76,7 @@ export function listCarries(list: MailingList): string {
 interface HomeProps {
   project: Project;
   pgpFingerprint: string | null;
-  advisories: Advisory[];
+  advisories: AdvisoryRecord[];
   announcements: Announcement[];
   lists: MailingList[];
 }
@@ -119,17 +120,30 @@ function ProjectHome({ project, pgpFingerprint, advisories, announcements, lists
       ) : (
         <ul data-advisories>
           {advisories.slice(0, LATEST).map((a) => (
-            <li key={a.publicId}>
-              <a href={`${base}/advisories/${a.publicId}`}>
-                <code>{a.publicId}</code> {a.summary}
+            <li key={a.id}>
+              <a href={`${base}/advisories/${a.id}`}>
+                <code>{a.id}</code> {a.summary}
               </a>{' '}
-              <span class="muted">{a.publishedAt ? <PublicDate at={a.publishedAt} /> : null}</span>
+              {a.withdrawn ? <span class="badge">withdrawn</span> : null}{' '}
+              <span class="muted">
+                <PublicDate at={a.published} />
+              </span>
             </li>
           ))}
         </ul>
       )}
       <p>
-        <a href={`${base}/advisories`}>Every advisory</a>
+        <a href={`${base}/advisories`}>Every advisory</a> (search and filters) ·{' '}
+        <a href={`${base}/osv/all.zip`}>all as OSV (zip)</a> ·{' '}
+        <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> ·{' '}
+        <a href="/advisories">every project's advisories</a>
+      </p>
+
+      <h2 id="policy">Security policy</h2>
+      <p>
+        How we handle reports, what we support and how we disclose: <a href={`${base}/SECURITY.md`}>SECURITY.md</a>{' '}
+        (download) · <a href={`${base}/security.txt`}>security.txt</a> ·{' '}
+        <a href={`${base}/acknowledgments`}>acknowledgments</a>
       </p>
 
       <h2 id="announcements">Announcements</h2>
@@ -228,7 +242,7 @@ export function publicProjectPages(deps: Deps) {
       const project = await publicProject(deps.db, request, request.params.slug);
       const [key, advisories, announcements, lists] = await Promise.all([
         getProjectKey(deps.db, project.id),
-        publishedAdvisories(deps.db, project.id, LATEST),
+        allPublicRecords(deps.db, project.id),
         listAnnouncements(deps.db, project.id, LATEST),
         listMailingLists(deps.db, project.id),
       ]);
