@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkPackageName,
   checkPurlFitsPackage,
+  defaultPurl,
   type EcosystemName,
   ecosystemNames,
   parseEcosystem,
@@ -274,5 +275,21 @@ describe.skipIf(!OSV_SOURCES.every(([d]) => fs.existsSync(path.join(DATA, d))))(
     }
     // 1,206 RustSec crates, Red Hat RPMs, Alpine, Debian, Maven, Packagist, PyPI, npm, Go, OSS-Fuzz.
     expect(checked).toBeGreaterThan(1400);
+  });
+});
+
+describe('the obvious purl of a package entered without one', () => {
+  it.each([
+    ['npm', 'widget-parser', 'pkg:npm/widget-parser'],
+    ['npm', '@scope/widget', 'pkg:npm/%40scope/widget'],
+    ['PyPI', 'Parse_TOML', 'pkg:pypi/parse-toml'],
+    ['Go', 'example.com/kubelet-tools', 'pkg:golang/example.com/kubelet-tools'],
+    ['crates.io', 'parse-toml', 'pkg:cargo/parse-toml'],
+    ['Maven', 'org.example:widget-core', 'pkg:maven/org.example/widget-core'],
+    ['Packagist', 'vendor/widget', 'pkg:composer/vendor/widget'],
+    ['Debian:12', 'python3-widget', null],
+    ['GIT', 'widget', null],
+  ])('%s %s -> %s', (ecosystem, name, purl) => {
+    expect(defaultPurl(ecosystem, name)).toBe(purl);
   });
 });

@@ -227,6 +227,8 @@ describe.each(engines())('report form on %s', (engine) => {
       'POST /p/:slug/report',
       'POST /status/:token/messages',
       'POST /p/:slug/cases/:number/patches',
+      // An upstream advisory's JSON file, pasted or uploaded.
+      'POST /p/:slug/cases/import',
       // RFC 8058: a mail client's one-click unsubscribe may post multipart/form-data; it is read only
       // up to 4 KB (public-lists.tsx), so the big body below is refused with 413 there.
       'POST /p/:slug/lists/unsubscribe/:token',

@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Trx } from '../../src/db/types.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { getEmbargo } from '../../src/domain/cases/embargo.service.js';
+import type { AdvisoryRecord } from '../../src/domain/advisories/advisory-record.js';
 import { requireCase } from '../../src/domain/cases/cases.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
@@ -587,6 +588,19 @@ describe.each(engines())('a whole case from report to retrospective on %s', (eng
       expect(page.body).toContain(C('summary'));
       feed = await ctx.app.inject({ method: 'GET', url: `/p/${slug}/announcements.atom` });
       expect(feed.body).toContain(C('summary'));
+      // Every format of the advisory says it now, at its stable URL (the sweep below reads them too).
+      const record = JSON.parse(advisory.record ?? '{}') as AdvisoryRecord;
+      const csafPath = (url: string) => /\/white\/(\d{4})\/([^/]+)$/.exec(url) ?? [];
+      for (const url of [record.links.csaf, record.links.csafVex]) {
+        const [, year, file] = csafPath(url);
+        remember('year', year);
+        remember('file', file);
+      }
+      for (const url of [record.links.osv, record.links.cyclonedx, record.links.csaf, record.links.csafVex]) {
+        const res = await ctx.app.inject({ method: 'GET', url: new URL(url).pathname });
+        expect(res.statusCode, url).toBe(200);
+        expect(res.body, url).toContain(C('summary'));
+      }
       expect(receiver.received.map((h) => JSON.parse(h.body).case?.state).filter(Boolean)).toContain('published');
       expect((await requireCase(ctx.deps.db, project.id, opened.number)).state).toBe('published');
       // What stays private after the go: the report, the note, the patches, the revision's reason, the source.

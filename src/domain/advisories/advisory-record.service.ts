@@ -4,6 +4,7 @@ import { csafPath } from '../../formats/csaf-provider.js';
 import { csafVexTrackingId } from '../../formats/csaf-vex.js';
 import type { Case } from '../cases/cases.js';
 import { caseAffected } from '../cases/affected.service.js';
+import { defaultPurl } from '../cases/ecosystems.js';
 import type { Project } from '../projects/projects.js';
 import { caseSeverity } from '../severity/case-severity.service.js';
 import type { CvssScore } from '../severity/cvss.js';
@@ -87,7 +88,8 @@ export async function buildAdvisoryRecord(db: DbOrTrx, deps: RecordDeps, input: 
   const packages: RecordPackage[] = affected.packages.map((p) => ({
     ecosystem: p.ecosystem,
     name: p.name,
-    purl: p.purl,
+    // A package entered without its purl still gets the obvious one (pkg:npm/name ...): scanners match on it.
+    purl: p.purl ?? defaultPurl(p.ecosystem, p.name),
     ranges: p.ranges.map((r) => ({
       branch: r.branchName,
       introduced: r.introduced,

@@ -1,5 +1,5 @@
 import { DomainError } from '../../errors.js';
-import type { Purl } from './purl.js';
+import { formatPurl, type Purl } from './purl.js';
 
 // The package ecosystems of OSV (ossf/osv-schema ecosystems.json, 2026-07), spelled exactly as OSV
 // spells them: the OSV, CVE and CSAF exporters copy the stored string as it is. Some ecosystems
@@ -220,4 +220,41 @@ export function checkPurlFitsPackage(ecosystem: EcosystemName, name: string, p: 
         ? inPurl === name
         : inPurl.toLowerCase() === name.toLowerCase();
   if (!same) fail(`The purl names the package "${inPurl}", not "${name}".`);
+}
+
+// The purl of a package of a language ecosystem whose mapping is one to one (purl-spec's types):
+// the namespace is the part of the name before its last "/" (":" for Maven). Distributions
+// (Debian, Alpine ...) need a distro qualifier the name does not give, so they get none.
+const DEFAULT_PURL_TYPES: Partial<Record<EcosystemName, string>> = {
+  npm: 'npm',
+  PyPI: 'pypi',
+  Go: 'golang',
+  'crates.io': 'cargo',
+  RubyGems: 'gem',
+  Packagist: 'composer',
+  Maven: 'maven',
+  NuGet: 'nuget',
+  Hex: 'hex',
+  Pub: 'pub',
+};
+
+/** The purl (without a version) of a package that has none, when its ecosystem makes it obvious; else null. */
+export function defaultPurl(ecosystem: string, name: string): string | null {
+  const type = DEFAULT_PURL_TYPES[ecosystem as EcosystemName];
+  if (!type || !name) return null;
+  const cut = ecosystem === 'Maven' ? name.lastIndexOf(':') : name.lastIndexOf('/');
+  const purl: Purl = {
+    type,
+    namespace: cut > 0 ? name.slice(0, cut) : null,
+    name: ecosystem === 'PyPI' ? normalizePypiName(name) : cut > 0 ? name.slice(cut + 1) : name,
+    version: null,
+    qualifiers: {},
+    subpath: null,
+  };
+  try {
+    checkPurlFitsPackage(ecosystem as EcosystemName, name, purl);
+  } catch {
+    return null;
+  }
+  return formatPurl(purl);
 }
