@@ -190,6 +190,47 @@ function changedFields(before: AdvisoryText, after: AdvisoryText): string[] {
   return changed;
 }
 
+/**
+ * A change of the draft in the case history and the audit log: field names and counts only, the
+ * text itself is embargoed and stays out of both.
+ */
+async function recordDraftChange(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  input: {
+    actor: Actor;
+    origin: RequestOrigin;
+    caseRow: { id: string; project_id: string; number: number };
+    at: string;
+    change: string;
+    value: unknown;
+    fields: string[];
+  },
+): Promise<void> {
+  const { caseRow } = input;
+  await insertHistory(trx, {
+    id: newId(),
+    case_id: caseRow.id,
+    project_id: caseRow.project_id,
+    at: input.at,
+    actor_user_id: input.actor.kind === 'user' ? input.actor.userId : null,
+    actor_label: actorLabel(input.actor),
+    change: input.change,
+    previous: null,
+    value: JSON.stringify(input.value),
+    reason: null,
+  });
+  await recordAudit(trx, deps.clock, {
+    actor: input.actor,
+    origin: input.origin,
+    projectId: caseRow.project_id,
+    action: 'case.advisory_drafted',
+    subjectType: 'case',
+    subjectId: caseRow.id,
+    detail: { number: caseRow.number, fields: input.fields },
+  });
+}
+
 export interface SaveAdvisoryInput {
   actor: Actor;
   origin: RequestOrigin;
@@ -245,26 +286,13 @@ export async function saveAdvisoryDraft(
   } else {
     await updateAdvisoryRow(trx, caseRow.id, { ...advisoryTextColumns(input.text), updated_at: at, updated_by: by });
   }
-  await insertHistory(trx, {
-    id: newId(),
-    case_id: caseRow.id,
-    project_id: caseRow.project_id,
+  await recordDraftChange(trx, deps, {
+    ...input,
+    caseRow,
     at,
-    actor_user_id: by,
-    actor_label: actorLabel(input.actor),
     change: 'advisory.draft',
-    previous: null,
-    value: JSON.stringify(changed),
-    reason: null,
-  });
-  await recordAudit(trx, deps.clock, {
-    actor: input.actor,
-    origin: input.origin,
-    projectId: caseRow.project_id,
-    action: 'case.advisory_drafted',
-    subjectType: 'case',
-    subjectId: caseRow.id,
-    detail: { number: caseRow.number, fields: changed },
+    value: changed,
+    fields: changed,
   });
   await caseMoved(trx, deps, { caseId: caseRow.id, projectId: caseRow.project_id, at: now });
   return { advisory: await getAdvisory(trx, input.theCase), changed };
@@ -396,26 +424,13 @@ export async function saveAdvisoryMeta(
   await ensureAdvisoryRow(trx, { id: newId(), caseId: caseRow.id, projectId: caseRow.project_id, at });
   const by = input.actor.kind === 'user' ? input.actor.userId : null;
   await updateAdvisoryRow(trx, caseRow.id, { ...advisoryMetaColumns(input.meta), updated_at: at, updated_by: by });
-  await insertHistory(trx, {
-    id: newId(),
-    case_id: caseRow.id,
-    project_id: caseRow.project_id,
+  await recordDraftChange(trx, deps, {
+    ...input,
+    caseRow,
     at,
-    actor_user_id: by,
-    actor_label: actorLabel(input.actor),
     change: 'advisory.meta',
-    previous: null,
-    value: JSON.stringify({ aliases: input.meta.aliases.length, references: input.meta.references.length }),
-    reason: null,
-  });
-  await recordAudit(trx, deps.clock, {
-    actor: input.actor,
-    origin: input.origin,
-    projectId: caseRow.project_id,
-    action: 'case.advisory_drafted',
-    subjectType: 'case',
-    subjectId: caseRow.id,
-    detail: { number: caseRow.number, fields: ['aliases', 'related', 'references'] },
+    value: { aliases: input.meta.aliases.length, references: input.meta.references.length },
+    fields: ['aliases', 'related', 'references'],
   });
   return getAdvisory(trx, input.theCase);
 }

@@ -1,7 +1,6 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { getAdvisory, saveAdvisoryMeta } from '../../domain/advisories/advisories.service.js';
 import {
@@ -11,11 +10,9 @@ import {
 } from '../../domain/advisories/advisory-revisions.service.js';
 import { assignCveId, recordRequestedCve, unassignCveId } from '../../domain/advisories/cve-ids.service.js';
 import type { Case } from '../../domain/cases/cases.js';
-import type { Project } from '../../domain/projects/projects.js';
-import type { Action } from '../../policies/policy.js';
 import { renaming, revisionMeta, revisionText } from './advisory-input.js';
 import { requireJson } from './api-input.js';
-import { type CaseRequest, onCase as onCaseOf } from './case-scope.js';
+import { type CaseRequest, onCase } from './case-scope.js';
 import { Advisory, AdvisoryBody } from './case-release.api.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
@@ -64,11 +61,6 @@ export function caseAdvisoryApi(deps: Deps) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.setValidatorCompiler(TypeBoxValidatorCompiler);
     app.addHook('onRequest', requireJson);
-    const onCase = <T>(
-      request: CaseRequest,
-      action: Action,
-      fn: (trx: Trx, theCase: Case, project: Project) => Promise<T>,
-    ) => onCaseOf(deps, request, action, fn);
 
     const by = (request: CaseRequest, theCase: Case) => ({ actor: request.actor, origin: request.origin, theCase });
     const base = '/api/v1/projects/:slug/cases/:number/advisory';
@@ -91,7 +83,7 @@ export function caseAdvisoryApi(deps: Deps) {
       },
       async (request) => {
         const meta = revisionMeta(request.body, '');
-        return onCase(request, 'case.advisory.edit', async (trx, theCase) => ({
+        return onCase(deps, request, 'case.advisory.edit', async (trx, theCase) => ({
           advisory: await saveAdvisoryMeta(trx, deps, { ...by(request, theCase), meta }),
         }));
       },
@@ -114,7 +106,7 @@ export function caseAdvisoryApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.advisory.edit', async (trx, theCase) => {
+        onCase(deps, request, 'case.advisory.edit', async (trx, theCase) => {
           await assignCveId(trx, deps, {
             ...by(request, theCase),
             ...(request.body.cveId ? { cveId: request.body.cveId } : {}),
@@ -136,7 +128,7 @@ export function caseAdvisoryApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.advisory.edit', async (trx, theCase) => {
+        onCase(deps, request, 'case.advisory.edit', async (trx, theCase) => {
           await unassignCveId(trx, deps, by(request, theCase));
           return { advisory: await getAdvisory(trx, theCase) };
         }),
@@ -164,7 +156,7 @@ export function caseAdvisoryApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.advisory.edit', async (trx, theCase) => {
+        onCase(deps, request, 'case.advisory.edit', async (trx, theCase) => {
           await recordRequestedCve(trx, deps, {
             ...by(request, theCase),
             requestedFrom: request.body.requestedFrom,
@@ -187,7 +179,7 @@ export function caseAdvisoryApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.read', async (trx, theCase, project) => ({
+        onCase(deps, request, 'case.read', async (trx, theCase, project) => ({
           revisions: (await advisoryRevisions(trx, theCase.id)).map((r) => ({
             number: r.number,
             at: r.at,
@@ -231,7 +223,7 @@ export function caseAdvisoryApi(deps: Deps) {
         const { summary, cveId } = request.body;
         const text = request.body.text === undefined ? undefined : revisionText(request.body.text, 'text');
         const meta = request.body.meta === undefined ? undefined : revisionMeta(request.body.meta, 'meta');
-        const advisory = await onCase(request, 'case.advisory.revise', async (trx, theCase) => {
+        const advisory = await onCase(deps, request, 'case.advisory.revise', async (trx, theCase) => {
           await reviseAdvisory(trx, deps, {
             ...by(request, theCase),
             summary,
@@ -264,7 +256,7 @@ export function caseAdvisoryApi(deps: Deps) {
       async (request) => {
         // The reason is checked as a revision's summary is, and named after the field it came in.
         const advisory = await renaming('summary', 'reason', () =>
-          onCase(request, 'case.advisory.revise', async (trx, theCase) => {
+          onCase(deps, request, 'case.advisory.revise', async (trx, theCase) => {
             await withdrawAdvisory(trx, deps, { ...by(request, theCase), reason: request.body.reason });
             return getAdvisory(trx, theCase);
           }),

@@ -1,9 +1,7 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Trx } from '../../db/types.js';
 import type { Case } from '../../domain/cases/cases.js';
-import type { Project } from '../../domain/projects/projects.js';
 import type { Deps } from '../../deps.js';
 import { ADVISORY_PROSE_FIELDS, CREDIT_TYPES } from '../../domain/advisories/advisories.js';
 import { getAdvisory, parseAdvisoryText, saveAdvisoryDraft } from '../../domain/advisories/advisories.service.js';
@@ -15,9 +13,8 @@ import { DISTRIBUTOR_MESSAGE_KINDS } from '../../domain/distributors/distributor
 import { caseNotices } from '../../domain/distributors/notices.service.js';
 import { getRetrospective, saveRetrospective } from '../../domain/release/retrospective.service.js';
 import { DomainError } from '../../errors.js';
-import type { Action } from '../../policies/policy.js';
 import { requireJson } from './api-input.js';
-import { type CaseRequest, onCase as onCaseOf } from './case-scope.js';
+import { type CaseRequest, onCase } from './case-scope.js';
 import { TimelineDoneSchema } from './case-embargo.api.js';
 import { apiTokenRequired } from './openapi.js';
 import { errors } from './schemas.js';
@@ -126,11 +123,6 @@ export function caseReleaseApi(deps: Deps) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.setValidatorCompiler(TypeBoxValidatorCompiler);
     app.addHook('onRequest', requireJson);
-    const onCase = <T>(
-      request: CaseRequest,
-      action: Action,
-      fn: (trx: Trx, theCase: Case, project: Project) => Promise<T>,
-    ) => onCaseOf(deps, request, action, fn);
     const by = (request: CaseRequest, theCase: Case) => ({ actor: request.actor, origin: request.origin, theCase });
 
     app.get(
@@ -145,7 +137,7 @@ export function caseReleaseApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.read', async (trx, theCase) => ({ advisory: await getAdvisory(trx, theCase) })),
+        onCase(deps, request, 'case.read', async (trx, theCase) => ({ advisory: await getAdvisory(trx, theCase) })),
     );
 
     app.put(
@@ -165,7 +157,7 @@ export function caseReleaseApi(deps: Deps) {
       },
       async (request) => {
         const text = parseAdvisoryText(request.body);
-        return onCase(request, 'case.advisory.edit', async (trx, theCase) => ({
+        return onCase(deps, request, 'case.advisory.edit', async (trx, theCase) => ({
           advisory: (await saveAdvisoryDraft(trx, deps, { ...by(request, theCase), text })).advisory,
         }));
       },
@@ -184,7 +176,7 @@ export function caseReleaseApi(deps: Deps) {
       },
       // The project's members only: distributors' contacts are not a collaborator's to know.
       (request) =>
-        onCase(request, 'project.view', async (trx, theCase) => ({
+        onCase(deps, request, 'project.view', async (trx, theCase) => ({
           done: (await getEmbargo(trx, theCase.id))?.done ?? null,
           notices: (await caseNotices(trx, theCase.id)).map((n) => ({
             distributor: n.distributorName,
@@ -241,7 +233,7 @@ export function caseReleaseApi(deps: Deps) {
       },
       async (request) => {
         const { action, reason } = request.body;
-        const result = await onCase(request, 'case.release', (trx, theCase) =>
+        const result = await onCase(deps, request, 'case.release', (trx, theCase) =>
           action === 'cancel'
             ? cancelRelease(trx, deps, { ...by(request, theCase), reason: reason ?? '' })
             : releaseNow(trx, deps, { ...by(request, theCase), reason: reason ?? null }),
@@ -263,7 +255,7 @@ export function caseReleaseApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'project.view', async (trx, theCase) => {
+        onCase(deps, request, 'project.view', async (trx, theCase) => {
           const retrospective = await getRetrospective(trx, theCase.id);
           if (!retrospective) throw new DomainError('NOT_FOUND', 'The retrospective is drafted after the release.');
           return { retrospective };
@@ -283,7 +275,7 @@ export function caseReleaseApi(deps: Deps) {
         },
       },
       (request) =>
-        onCase(request, 'case.retrospective.edit', async (trx, theCase) => ({
+        onCase(deps, request, 'case.retrospective.edit', async (trx, theCase) => ({
           retrospective: await saveRetrospective(trx, deps, { ...by(request, theCase), body: request.body.body }),
         })),
     );
