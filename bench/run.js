@@ -1,7 +1,7 @@
 // Runs every benchmark in bench/ in turn (npm run bench). Each prints its figures and its floor.
 import { spawnSync } from 'node:child_process';
 
-const benches = ['bench/intake.js'];
+const benches = ['bench/intake.js', 'bench/scan/scan.js', 'bench/scan/dependents.js'];
 let failed = false;
 for (const file of benches) {
   console.log(`\n== ${file}`);

@@ -4,6 +4,7 @@ import type { Db } from './db/types.js';
 import type { Deps } from './deps.js';
 import { instanceSecret } from './domain/instance/instance.service.js';
 import type { Logger } from './logger.js';
+import { registeredDependents } from './domain/scan/dependents-notifier.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
 
 /** The composition root: turns configuration and a connected database into Deps. */
@@ -22,6 +23,6 @@ export async function buildDeps(options: {
     mail: options.mail ?? createMailTransport(options.config.smtpUrl),
     secret: await instanceSecret(options.db, options.clock, options.config.secret),
     wakeWorker: () => {},
-    dependents: [],
+    dependents: [registeredDependents],
   };
 }

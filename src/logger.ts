@@ -4,10 +4,11 @@ export type { Logger };
 
 // Paths that carry a bearer secret right after /status/, /setup/ or /reset/ (pages, and the same
 // under the JSON API), a distributor's acknowledgement link (/distributor/ack/), and a mailing
-// list's confirmation and unsubscribe links (/p/<slug>/lists/confirm/, .../unsubscribe/); the
+// list's confirmation and unsubscribe links (/p/<slug>/lists/confirm/, .../unsubscribe/), and a
+// dependent's confirmation and manage links (/dependents/confirm/, /dependents/manage/); the
 // logged URL keeps the route but not the secret.
 const SECRET_PATH =
-  /^((?:\/api\/v\d+)?\/(?:status|setup|reset|distributor\/ack|p\/[^/?#]+\/lists\/(?:confirm|unsubscribe))\/)[^/?#]+/;
+  /^((?:\/api\/v\d+)?\/(?:status|setup|reset|distributor\/ack|dependents\/(?:confirm|manage)|p\/[^/?#]+\/lists\/(?:confirm|unsubscribe))\/)[^/?#]+/;
 
 /** Removes secrets from a URL before it is logged: status and setup tokens, and every query value. */
 export function redactUrl(url: string): string {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { projectCreate, userCreate } from './cli/accounts.js';
 import { openRuntime, say } from './cli/runtime.js';
+import { scanCommand } from './cli/scan.js';
 import { securityMd } from './cli/security-md.js';
+import { dbCommand } from './cli/vulndb.js';
 import { parseRoles, serve } from './cli/serve.js';
 import { isDomainError } from './errors.js';
 
@@ -17,6 +19,11 @@ Commands:
   project create --slug S --name N [--repo URL] [--contact EMAIL] [--ack-hours H] [--admin EMAIL]
                                    Create a project, optionally with its first admin
   security-md --project S          Print the project's SECURITY.md (as /p/S/SECURITY.md serves it)
+  scan [--db D] [--format F] <path>...
+                                   Scan lockfiles and SBOMs for known vulnerabilities, offline
+                                   (embargo scan --help for every option)
+  db import [--db D] <path>...     Import OSV records (files, folders, zips) into the database
+  db stats [--db D]                Count the database's vulnerabilities by ecosystem
 
 Configuration comes from environment variables; see the README.`;
 
@@ -35,6 +42,15 @@ function required(value: string | undefined, flag: string): string {
 
 async function main(argv: string[]): Promise<void> {
   const [command, sub] = argv;
+  // These take positional paths and options of their own, and set the exit code.
+  if (command === 'scan') {
+    process.exitCode = await scanCommand(argv.slice(1));
+    return;
+  }
+  if (command === 'db') {
+    process.exitCode = await dbCommand(argv.slice(1));
+    return;
+  }
   const rest = argv.slice(command === 'user' || command === 'project' ? 2 : 1);
   const { values } = parseArgs({
     args: rest,
@@ -85,6 +101,12 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'security-md') return securityMd({ slug: required(values.project, 'project') });
   throw new Error(`unknown command "${argv.join(' ')}"\n\n${USAGE}`);
 }
+
+// A reader that stops early (`embargo scan . | head`) closes the pipe: that is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (isDomainError(err)) process.stderr.write(`embargo: ${err.code}: ${err.message}\n`);

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-fix-coordination.js';
 import * as m0005 from './migrations/0005-embargo-webhooks.js';
 import * as m0006 from './migrations/0006-disclosure.js';
 import * as m0007 from './migrations/0007-advisory-formats.js';
+import * as m0008 from './migrations/0008-dependency-scanning.js';
 
 // Listed explicitly rather than read from disk, so the compiled build and the tests see the same set.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-embargo-webhooks': m0005,
   '0006-disclosure': m0006,
   '0007-advisory-formats': m0007,
+  '0008-dependency-scanning': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

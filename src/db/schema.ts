@@ -60,6 +60,15 @@ import type {
   IntakeAddressesTable,
 } from '../domain/mail-intake/mail-intake.table.js';
 import type { ProjectPgpKeysTable } from '../domain/pgp/pgp.table.js';
+import type {
+  DependentAlertsTable,
+  DependentsTable,
+  FindingsTable,
+  InventoriesTable,
+  InventoryPackagesTable,
+  VulnPackagesTable,
+  VulnsTable,
+} from '../domain/scan/scan.table.js';
 import type { JobsTable } from '../jobs/jobs.table.js';
 import type { OutboundEmailAttachmentsTable, OutboundEmailsTable } from '../mail/outbox.table.js';
 
@@ -118,5 +127,12 @@ export interface DB {
   outbound_email_attachments: OutboundEmailAttachmentsTable;
   advisory_revisions: AdvisoryRevisionsTable;
   cve_ids: CveIdsTable;
+  vulns: VulnsTable;
+  vuln_packages: VulnPackagesTable;
+  dependents: DependentsTable;
+  inventories: InventoriesTable;
+  inventory_packages: InventoryPackagesTable;
+  findings: FindingsTable;
+  dependent_alerts: DependentAlertsTable;
   project_security_settings: ProjectSecuritySettingsTable;
 }

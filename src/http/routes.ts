@@ -53,6 +53,8 @@ import { caseReleasePages } from './pages/case-release.js';
 import { caseReleaseApi } from './api/case-release.api.js';
 import { caseAdvisoryApi } from './api/case-advisory.api.js';
 import { caseImportApi } from './api/case-import.api.js';
+import { findingsApi } from './api/findings.api.js';
+import { dependenciesPages } from './pages/dependencies.js';
 import { cvePoolApi } from './api/cve-pool.api.js';
 import { securitySettingsApi } from './api/security-settings.api.js';
 import { caseImportPages } from './pages/case-import.js';
@@ -62,6 +64,9 @@ import { allEmbargoesPages } from './pages/all-embargoes.js';
 import { teamReportPages } from './pages/report-team.js';
 import { statusPages } from './pages/status.js';
 import { statusHelpPages } from './pages/status-help.js';
+import { dependentsPublicPages } from './pages/dependents-public.js';
+import { dependentsSettingsPages } from './pages/dependents-settings.js';
+import { dependentsApi } from './api/dependents.api.js';
 
 /** Every route module, in one list. */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -86,6 +91,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(announcementSettingsPages(deps));
   await app.register(securitySettingsPages(deps));
   await app.register(cveIdsSettingsPages(deps));
+  await app.register(dependentsSettingsPages(deps));
   await app.register(inboxPages(deps));
   await app.register(teamReportPages(deps));
   await app.register(casePages(deps));
@@ -101,6 +107,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(caseReleasePages(deps));
   await app.register(casePatchPages(deps));
   await app.register(auditPages(deps));
+  await app.register(dependenciesPages(deps));
   await app.register(statusHelpPages());
   await app.register(reportFormPages(deps));
   await app.register(statusPages(deps));
@@ -111,6 +118,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(publicFormatRoutes(deps));
   await app.register(publicSecurityPages(deps));
   await app.register(distributorPortalPages(deps));
+  await app.register(dependentsPublicPages(deps));
   await app.register(reportsApi(deps));
   await app.register(statusApi(deps));
   await app.register(casesApi(deps));
@@ -126,6 +134,8 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(caseImportApi(deps));
   await app.register(securitySettingsApi(deps));
   await app.register(cvePoolApi(deps));
+  await app.register(findingsApi(deps));
+  await app.register(dependentsApi(deps));
   await app.register(cvssApi(deps));
   await app.register(cweApi(deps));
 }

@@ -7,6 +7,7 @@ import { fanOutAnnouncement } from '../domain/announcements/announcements.servic
 import { notifyDependents } from '../domain/release/dependents.js';
 import { runEmbargoStep } from '../domain/release/steps.service.js';
 import { syncCveRecord } from '../domain/advisories/cve-sync.service.js';
+import { onVulnDbChanged } from '../domain/scan/vulndb-changed.js';
 import { deliverEmail } from '../mail/delivery.js';
 import { exponentialBackoff, type JobHandlers } from './worker.js';
 
@@ -71,6 +72,11 @@ export function jobHandlers(deps: Deps): JobHandlers {
     'case.dependents': {
       handle: (payload, ctx) => notifyDependents({ ...deps, db: ctx.db, clock: ctx.clock }, payload),
       backoffMs: exponentialBackoff(60_000, HOUR_MS),
+    },
+    'vulndb.changed': {
+      // Idempotent: findings are upserted by key, alerts are unique per dependent and package version.
+      handle: (payload, ctx) => onVulnDbChanged({ ...deps, db: ctx.db, clock: ctx.clock }, payload),
+      backoffMs: exponentialBackoff(30_000, HOUR_MS),
     },
     'cve.sync': {
       // Idempotent (cve-sync.service.ts); CVE Services being down is retried for hours, not hammered.

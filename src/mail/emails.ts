@@ -114,6 +114,55 @@ export type Email =
       step: 'distributors-notified' | 'fix-forthcoming' | 'prerelease' | 'published' | 'retrospective';
       /** How many recipients the step reached, when it has some. */
       count: number | null;
+    }
+  /** Double opt-in of an outside dependent: nothing is sent to the address until its owner confirms. */
+  | {
+      template: 'dependent-confirm';
+      dependentName: string;
+      /** The registration's name (the file's, or "package URLs") and its package count. */
+      registration: string;
+      packageCount: number;
+      confirmUrl: string;
+      expiresAt: string;
+    }
+  /** To a dependent: advisories now affect packages it registered (an outside subscriber, or a project's members). */
+  | {
+      template: 'dependent-alert';
+      dependentName: string;
+      /** The project of this instance that registered, or null for an outside subscriber. */
+      projectName: string | null;
+      alerts: {
+        advisoryId: string;
+        summary: string;
+        advisoryUrl: string;
+        ecosystem: string;
+        packageName: string;
+        /** "" when the dependent named the package without a version. */
+        version: string;
+        fixedVersion: string | null;
+        /** Every fixed version the advisory names, for a package registered without a version. */
+        knownFixes: string[];
+      }[];
+      /** The subscriber's manage link (registrations, unsubscribe), or the project's settings page. */
+      manageUrl: string;
+    }
+  /** To a project's members: re-evaluating a release branch found vulnerable package versions it ships. */
+  | {
+      template: 'findings-new';
+      projectName: string;
+      branchName: string;
+      findingsUrl: string;
+      findings: {
+        ecosystem: string;
+        name: string;
+        version: string;
+        vulnId: string;
+        severity: string;
+        fixedVersion: string | null;
+        dueAt: string | null;
+      }[];
+      /** How many more new findings than listed. */
+      more: number;
     };
 
 export interface EmailEnvelope {

@@ -7,8 +7,9 @@ export interface EmailBodies {
 // The reporter's private link: its token (43 base64url characters) is the only key to their report.
 // Any path ending in /status/<token> is caught, whatever the public URL's host or prefix.
 // A mailing list's confirmation link and a distributor's acknowledgement link are one-time keys
-// stored only as hashes too.
-const STATUS_LINK_TOKEN = /\/(status|lists\/confirm|distributor\/ack)\/[A-Za-z0-9_-]{16,}/g;
+// stored only as hashes too, as are a dependent's confirmation and manage links.
+const STATUS_LINK_TOKEN =
+  /\/(status|lists\/confirm|distributor\/ack|dependents\/confirm|dependents\/manage)\/[A-Za-z0-9_-]{16,}/g;
 
 /**
  * The bodies an email keeps once it has left the queue (sent, stored or given up): every private

@@ -49,7 +49,13 @@ export type Action =
   | 'account.tokens.manage' // one's own personal API tokens
   | 'account.manage' // one's own account: availability (away/back)
   | 'project.severity-policy.read' // the severity policy: members, and those who may change it
-  | 'mail.body.read'; // the text of a stored outgoing email
+  | 'mail.body.read' // the text of a stored outgoing email
+  | 'project.findings.read' // the dependency findings of the project's branches, and their inventories
+  | 'project.findings.triage' // a finding's VEX state, justification, owner and note
+  | 'project.inventories.manage' // register a branch's lockfiles or SBOM (upload, or CI over the API)
+  | 'project.dependents.manage' // the project's own registrations as a dependent of other packages
+  | 'instance.vulndb.manage' // import OSV records into the instance's vulnerability database
+  | 'dependents.subscribe'; // an outside subscriber registers an SBOM or package URLs for alerts
 
 /** What the action is about. `projectId` is null only for instance-level subjects. */
 export interface Subject {
@@ -144,6 +150,16 @@ const rules: Record<Action, Rule> = {
   'project.severity-policy.read': (a, s) => isMember(a, s) || isInstanceAdmin(a, s),
   // Instance-level mail (setup links) is for instance admins; project mail carries report text.
   'mail.body.read': (a, s) => (s.projectId === null ? isInstanceAdmin(a, s) : isMember(a, s)),
+  // Which vulnerable packages a project ships, before it has fixed them, is for its team only.
+  'project.findings.read': isMember,
+  'project.findings.triage': isMember,
+  'project.inventories.manage': isMember,
+  // Admins only: the project's registrations send its name and dependencies' alerts to its addresses.
+  'project.dependents.manage': isProjectAdmin,
+  // The database is the instance's, shared by every project: its admins keep it.
+  'instance.vulndb.manage': isInstanceAdmin,
+  // Anyone may ask to be told; the address must confirm before anything is sent to it.
+  'dependents.subscribe': () => true,
 };
 
 export function can(actor: Actor, action: Action, subject: Subject): boolean {
@@ -169,7 +185,8 @@ export function authorize(actor: Actor, action: Action, subject: Subject): void 
     action === 'project.lists.manage' ||
     action === 'project.announcements.manage' ||
     action === 'project.security-settings.manage' ||
-    action === 'project.cve-pool.manage';
+    action === 'project.cve-pool.manage' ||
+    action === 'project.dependents.manage';
   if (actor.kind === 'user' && (subject.projectId === null || settings)) {
     throw new DomainError('FORBIDDEN');
   }

@@ -229,6 +229,12 @@ describe.each(engines())('report form on %s', (engine) => {
       'POST /p/:slug/cases/:number/patches',
       // An upstream advisory's JSON file, pasted or uploaded.
       'POST /p/:slug/cases/import',
+      // A branch's lockfile or SBOM, uploaded or pasted.
+      'POST /p/:slug/dependencies/branches/:branchId/inventories',
+      // A dependent's lockfile or SBOM: the public registration, its manage link, the project's own.
+      'POST /dependents/subscribe',
+      'POST /dependents/manage/:token',
+      'POST /p/:slug/settings/dependents',
       // RFC 8058: a mail client's one-click unsubscribe may post multipart/form-data; it is read only
       // up to 4 KB (public-lists.tsx), so the big body below is refused with 413 there.
       'POST /p/:slug/lists/unsubscribe/:token',

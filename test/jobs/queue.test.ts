@@ -126,6 +126,7 @@ describe.each(engines())('job queue on %s', (engine) => {
       'announcement.fanout': { handle: async () => {}, backoffMs: () => 1000 },
       'case.dependents': { handle: async () => {}, backoffMs: () => 1000 },
       'cve.sync': { handle: async () => {}, backoffMs: () => 1000 },
+      'vulndb.changed': { handle: async () => {}, backoffMs: () => 1000 },
     };
     const worker = createWorker({ db: t.db, clock, logger, handlers, pollMs: 1000, concurrency: 2 });
     const id = await add(job('always-fails'), { maxAttempts: 4 });
@@ -172,6 +173,7 @@ describe.each(engines())('job queue on %s', (engine) => {
       'announcement.fanout': { handle: async () => {}, backoffMs: () => 1000 },
       'case.dependents': { handle: async () => {}, backoffMs: () => 1000 },
       'cve.sync': { handle: async () => {}, backoffMs: () => 1000 },
+      'vulndb.changed': { handle: async () => {}, backoffMs: () => 1000 },
     };
     const worker = createWorker({ db: t.db, clock, logger, handlers, pollMs: 1000, concurrency: 2 });
     const id = await add(job('later'), { runAt: new Date(clock.now().getTime() + 10 * MINUTE_MS) });

@@ -407,6 +407,12 @@ const TABLE: Record<string, Entry> = {
   'POST /api/v1/projects/:slug/cve-ids': { kind: 'refused', body: { cveIds: ['CVE-2026-7654322'] } },
   'POST /api/v1/projects/:slug/cve-ids/reserve': { kind: 'refused', body: { amount: 1 } },
   'POST /api/v1/projects/:slug/cve-ids/:cveId/reject': { kind: 'refused', body: { reason: 'Not needed.' } },
+  // The project's own registrations as a dependent of other packages: its admins'.
+  'GET /p/:slug/settings/dependents': { kind: 'refused' },
+  'POST /p/:slug/settings/dependents': { kind: 'refused', body: { purls: 'pkg:npm/left-pad@1.0.0' } },
+  'POST /p/:slug/settings/dependents/:id/remove': { kind: 'refused' },
+  'GET /api/v1/projects/:slug/dependents': { kind: 'refused' },
+  'POST /api/v1/projects/:slug/dependents': { kind: 'refused', body: { purls: ['pkg:npm/left-pad@1.0.0'] } },
   // Every format of a published advisory, security.txt, SECURITY.md and the acknowledgments: public.
   'GET /p/:slug/advisories/:publicId/osv.json': { kind: 'public' },
   'GET /p/:slug/advisories/:publicId/cve.json': { kind: 'public' },

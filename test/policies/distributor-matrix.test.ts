@@ -16,6 +16,7 @@ import {
 } from '../../src/domain/advisories/security-settings.service.js';
 import { publishAnnouncement } from '../../src/domain/announcements/announcements.service.js';
 import { requestSubscription, unsubscribeToken } from '../../src/domain/announcements/lists.service.js';
+import { confirmDependent, requestDependentSubscription } from '../../src/domain/scan/dependents.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { addPackage, addRange, setBranchStatus } from '../../src/domain/cases/affected.service.js';
 import type { Case } from '../../src/domain/cases/cases.js';
@@ -260,6 +261,29 @@ const TABLE: Record<string, Entry> = {
   'POST /p/:slug/lists/unsubscribe/:token': open({
     params: (w) => ({ token: w.ids.unsubscribeToken }),
     body: { 'List-Unsubscribe': 'One-Click' },
+  }),
+  // Ecosystem alerts: anyone may register; the links are credentials of their own. In this order:
+  // the confirmation link is used once, and unsubscribing ends the manage link's registrations.
+  'GET /dependents/subscribe': open(),
+  'POST /dependents/subscribe': open({
+    body: { name: 'Shop', email: 'contact-registers@example.net', purls: 'pkg:npm/left-pad@1.0.0' },
+  }),
+  'GET /dependents/confirm': open(),
+  'GET /dependents/confirm/:token': open({ params: (w) => ({ token: w.ids.dependentConfirm }) }),
+  'POST /dependents/confirm/:token': open({ params: (w) => ({ token: w.ids.dependentConfirm }) }),
+  'GET /dependents/manage': open(),
+  'GET /dependents/manage/:token': open({ params: (w) => ({ token: w.ids.dependentManage }) }),
+  'POST /dependents/manage/:token': open({
+    params: (w) => ({ token: w.ids.dependentManage }),
+    body: { purls: 'pkg:npm/left-pad@1.0.0' },
+  }),
+  'POST /dependents/manage/:token/remove': open({
+    params: (w) => ({ token: w.ids.dependentManage }),
+    body: (w) => ({ registration: w.ids.dependentRegistration }),
+  }),
+  'POST /dependents/manage/:token/unsubscribe': open({ params: (w) => ({ token: w.ids.dependentManage }) }),
+  'POST /api/v1/dependents': open({
+    body: { name: 'Shop', email: 'contact-registers@example.net', purls: ['pkg:npm/left-pad@1.0.0'] },
   }),
   'GET /p/:slug/announcements': open(),
   'GET /p/:slug/announcements.atom': open(),
@@ -521,6 +545,11 @@ const TABLE: Record<string, Entry> = {
     cveId: w.ids.cveIdPool,
   })),
   'GET /api/v1/projects/:slug/cve-ids': refused(),
+  'GET /p/:slug/settings/dependents': refused(),
+  'POST /p/:slug/settings/dependents': refused({ purls: 'pkg:npm/left-pad@1.0.0' }),
+  'POST /p/:slug/settings/dependents/:id/remove': refused(),
+  'GET /api/v1/projects/:slug/dependents': refused(),
+  'POST /api/v1/projects/:slug/dependents': refused({ purls: ['pkg:npm/left-pad@1.0.0'] }),
   'POST /api/v1/projects/:slug/cve-ids': refused({ cveIds: ['CVE-2026-7654332'] }),
   'POST /api/v1/projects/:slug/cve-ids/reserve': refused({ amount: 1 }),
   'POST /api/v1/projects/:slug/cve-ids/:cveId/reject': refused({ reason: 'Not needed.' }, (w) => ({
@@ -582,6 +611,10 @@ interface Ids {
   subscriptionId: string;
   confirmToken: string;
   unsubscribeToken: string;
+  /** An outside dependent's confirmation link (pending), and a confirmed one's manage link and lockfile registration. */
+  dependentConfirm: string;
+  dependentManage: string;
+  dependentRegistration: string;
   announcement: string;
   publicId: string;
   kind: string;
@@ -975,6 +1008,29 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       .where('template', '=', 'list-confirm')
       .executeTakeFirstOrThrow();
     const confirmToken = /\/lists\/confirm\/([A-Za-z0-9_-]+)/.exec(confirmMail.text_body)?.[1] ?? '';
+    const dependentLink = async (email: string) => {
+      const inventory = {
+        kind: 'file' as const,
+        fileName: 'package-lock.json',
+        text: JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/left-pad': { version: '1.0.0' } } }),
+      };
+      await tx((trx) => requestDependentSubscription(trx, ctx.deps, { name: 'Shop', email, inventory, ip: null }));
+      const m = await db
+        .selectFrom('outbound_emails')
+        .select('text_body')
+        .where('to_address', '=', email)
+        .where('template', '=', 'dependent-confirm')
+        .executeTakeFirstOrThrow();
+      return /\/dependents\/confirm\/([A-Za-z0-9_-]+)/.exec(m.text_body)?.[1] ?? '';
+    };
+    const dependentConfirm = await dependentLink('pending-dependent@users.example');
+    const toConfirm = await dependentLink('confirmed-dependent@users.example');
+    const dependent = await tx((trx) => confirmDependent(trx, ctx.deps, { token: toConfirm, origin: noOrigin }));
+    const dependentRegistration = await db
+      .selectFrom('inventories')
+      .select('id')
+      .where('dependent_id', '=', dependent.dependent.id)
+      .executeTakeFirstOrThrow();
     const confirmed = await db
       .selectFrom('list_subscriptions')
       .select('id')
@@ -1064,6 +1120,9 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
         subscriptionId: confirmed.id,
         confirmToken,
         unsubscribeToken: unsubscribeToken(ctx.deps.secret, confirmed.id),
+        dependentConfirm,
+        dependentManage: dependent.manageToken,
+        dependentRegistration: dependentRegistration.id,
         announcement: announcement.id,
         publicId: advisory.publicId ?? '',
         kind: 'release',

@@ -330,6 +330,39 @@ const expected = {
     distributorContactHere: none,
     system: all,
   },
+  // Unfixed vulnerable dependencies of the project's branches: its team only, not instance admins.
+  'project.findings.read': membersOnly,
+  'project.findings.triage': membersOnly,
+  'project.inventories.manage': membersOnly,
+  'project.dependents.manage': projectAdminsOnly,
+  // The shared vulnerability database belongs to the instance.
+  'instance.vulndb.manage': {
+    anonymous: none,
+    reporterOfThisReport: none,
+    reporterOfAnotherReport: none,
+    userWithoutMembership: none,
+    instanceAdminNotMember: all,
+    securityMemberHere: none,
+    adminHere: none,
+    adminOfAnotherProject: none,
+    collaboratorHere: none,
+    distributorContactHere: none,
+    system: all,
+  },
+  // Anyone may ask to be alerted; the confirmation mail guards the address.
+  'dependents.subscribe': {
+    anonymous: all,
+    reporterOfThisReport: all,
+    reporterOfAnotherReport: all,
+    userWithoutMembership: all,
+    instanceAdminNotMember: all,
+    securityMemberHere: all,
+    adminHere: all,
+    adminOfAnotherProject: all,
+    collaboratorHere: all,
+    distributorContactHere: all,
+    system: all,
+  },
 } satisfies Record<Action, Row>;
 
 const actions = Object.keys(expected) as Action[];
@@ -368,7 +401,8 @@ function expectedRefusal(actor: ActorName, action: Action, subject: SubjectName)
     action === 'project.lists.manage' ||
     action === 'project.announcements.manage' ||
     action === 'project.security-settings.manage' ||
-    action === 'project.cve-pool.manage';
+    action === 'project.cve-pool.manage' ||
+    action === 'project.dependents.manage';
   if (isUser && (projectId === null || settings)) return 'FORBIDDEN';
   return 'NOT_FOUND';
 }
@@ -386,7 +420,7 @@ function refusalOf(fn: () => void): ErrorCode | undefined {
 describe('policy matrix', () => {
   it('covers every action, actor and subject', () => {
     expect(cells).toHaveLength(actions.length * actorNames.length * subjectOrder.length);
-    expect(actions).toHaveLength(43);
+    expect(actions).toHaveLength(49);
   });
 
   it.each(cells)('$actor $action on $subject -> $allowed', ({ action, actor, subject, allowed }) => {

@@ -46,6 +46,11 @@ import { getProgram, updateProgram } from '../../src/domain/distributors/program
 import { addWebhook } from '../../src/domain/webhooks/webhooks.service.js';
 import { addTeamMember, setAway } from '../../src/domain/cases/fix-team.service.js';
 import { addCaseCwe } from '../../src/domain/severity/case-severity.service.js';
+import { confirmDependent, requestDependentSubscription } from '../../src/domain/scan/dependents.service.js';
+import { registerProjectDependency } from '../../src/domain/scan/project-dependents.service.js';
+import { registerInventory } from '../../src/domain/scan/inventories.service.js';
+import { recordsFromFile } from '../../src/domain/scan/osv-files.js';
+import { importOsvRecords } from '../../src/domain/scan/vulndb.service.js';
 import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
 import { getSeverityPolicy, updateSeverityPolicy } from '../../src/domain/severity/severity-policy.service.js';
 import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
@@ -1079,6 +1084,117 @@ const revisionForm = (): Record<string, string> => ({
   references: '',
   cveId: '',
 });
+
+/** The record every matrix finding is about: matrix-pkg below 2.0.0. */
+const MATRIX_VULN = {
+  schema_version: '1.6.0',
+  id: 'MATRIX-DEPS-1',
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Overflow in matrix-pkg',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: 'matrix-pkg' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+    },
+  ],
+};
+/** A package-lock.json installing matrix-pkg at 1.0.0. */
+const matrixLockfile = () =>
+  JSON.stringify({
+    lockfileVersion: 3,
+    packages: { '': { name: 'app' }, 'node_modules/matrix-pkg': { version: '1.0.0' } },
+  });
+/** A fresh branch of `project` with a registered lockfile, and so a finding. */
+async function branchWithInventory(ctx: TestContext, project: Project) {
+  const branch = await freshBranch(ctx, project);
+  await tx(ctx, async (trx) => {
+    await importOsvRecords(trx, ctx.deps, recordsFromFile('matrix.json', Buffer.from(JSON.stringify(MATRIX_VULN))));
+    const lockfile = { name: 'package-lock.json', format: 'package-lock.json', text: matrixLockfile() };
+    return registerInventory(trx, ctx.deps, { ...by, projectId: project.id, branchId: branch.id, ...lockfile });
+  });
+  return branch;
+}
+const inventoriesOf = (ctx: TestContext, branchId: string) => () =>
+  ctx.deps.db.selectFrom('inventories').select(['id', 'sha256']).where('branch_id', '=', branchId).execute();
+/** A new finding of `project` (on a branch of its own). */
+async function freshFinding(ctx: TestContext, project: Project): Promise<string> {
+  const branch = await branchWithInventory(ctx, project);
+  const row = await ctx.deps.db
+    .selectFrom('findings')
+    .select('id')
+    .where('branch_id', '=', branch.id)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+const findingOf = (ctx: TestContext, id: string) => () =>
+  ctx.deps.db.selectFrom('findings').select(['state', 'note', 'updated_at']).where('id', '=', id).executeTakeFirst();
+
+/**
+ * An outside dependent's registration requested through the service (as the public form does), and
+ * the token of its confirmation link read from the queued mail; confirmed when asked, with its manage
+ * token then. A fresh address each time: the per-address limit is tested elsewhere.
+ */
+async function dependentRegistration(
+  ctx: TestContext,
+  confirm: boolean,
+): Promise<{ id: string; confirmToken: string; manageToken: string; registrationId: string }> {
+  const email = `dependent-${unique()}@users.example`;
+  const inventory = { kind: 'purls' as const, text: `pkg:npm/matrix-dep-${unique()}@1.0.0` };
+  await tx(ctx, (trx) => requestDependentSubscription(trx, ctx.deps, { name: 'Matrix', email, inventory, ip: null }));
+  const mail = await ctx.deps.db
+    .selectFrom('outbound_emails')
+    .select('text_body')
+    .where('to_address', '=', email)
+    .where('template', '=', 'dependent-confirm')
+    .executeTakeFirstOrThrow();
+  const confirmToken = /\/dependents\/confirm\/([A-Za-z0-9_-]+)/.exec(mail.text_body)?.[1] ?? '';
+  const row = await ctx.deps.db
+    .selectFrom('dependents')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow();
+  const registration = await ctx.deps.db
+    .selectFrom('inventories')
+    .select('id')
+    .where('dependent_id', '=', row.id)
+    .executeTakeFirstOrThrow();
+  const manageToken = confirm
+    ? (await tx(ctx, (trx) => confirmDependent(trx, ctx.deps, { token: confirmToken, origin: noOrigin }))).manageToken
+    : '';
+  return { id: row.id, confirmToken, manageToken, registrationId: registration.id };
+}
+/** What a request about a dependent may change: its state and its registrations. */
+const dependentOf = (ctx: TestContext, id: string) => async () => ({
+  dependent: await ctx.deps.db
+    .selectFrom('dependents')
+    .select(['status', 'confirmed_at', 'unsubscribed_at'])
+    .where('id', '=', id)
+    .executeTakeFirst(),
+  registrations: await ctx.deps.db
+    .selectFrom('inventories')
+    .select(['id', 'sha256'])
+    .where('dependent_id', '=', id)
+    .orderBy('id')
+    .execute(),
+});
+/** The registrations of `project` as a dependent (project.dependents.manage). */
+const projectDependentsOf = (ctx: TestContext, project: Project) => () =>
+  ctx.deps.db
+    .selectFrom('inventories')
+    .innerJoin('dependents', 'dependents.id', 'inventories.dependent_id')
+    .select(['inventories.id', 'inventories.sha256'])
+    .where('dependents.project_id', '=', project.id)
+    .orderBy('inventories.id')
+    .execute();
+/** A registration of `project` as a dependent, for a request removing it. */
+const projectDependency = (ctx: TestContext, project: Project) =>
+  tx(ctx, (trx) =>
+    registerProjectDependency(trx, ctx.deps, {
+      by,
+      project,
+      inventory: { kind: 'purls', text: `pkg:npm/matrix-dep-${unique()}@1.0.0` },
+    }),
+  );
 
 // --- The matrix: one row per route ------------------------------------------------------------------
 
@@ -2327,6 +2443,238 @@ const rows: Row[] = [
       const url = `/api/v1/projects/${slug}/cve-ids/${cveId}/reject`;
       return jsonReq('POST', url, { reason: 'Reserved by mistake.' }, poolOf(ctx, site.project));
     },
+  },
+
+  // Dependency monitoring: a branch's lockfiles and SBOMs (project.inventories.manage) and its
+  // findings (project.findings.read, project.findings.triage): members, over pages and JSON. Branches
+  // are named by id on the pages and by name in the API; another project's are not found.
+  {
+    route: 'GET /p/:slug/dependencies',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/p/${t.slug}/dependencies`),
+  },
+  {
+    route: 'POST /p/:slug/dependencies/branches/:branchId/inventories',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await freshBranch(ctx, site.project);
+      const form = { name: 'package-lock.json', format: 'package-lock.json', content: matrixLockfile() };
+      return post(`/p/${slug}/dependencies/branches/${branch.id}/inventories`, form, inventoriesOf(ctx, branch.id));
+    },
+  },
+  {
+    route: 'POST /p/:slug/dependencies/inventories/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await branchWithInventory(ctx, site.project);
+      const [inventory] = await inventoriesOf(ctx, branch.id)();
+      const url = `/p/${slug}/dependencies/inventories/${inventory?.id ?? ''}/remove`;
+      return post(url, {}, inventoriesOf(ctx, branch.id));
+    },
+  },
+  {
+    route: 'GET /p/:slug/dependencies/findings/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) =>
+      get(`/p/${slug}/dependencies/findings/${await freshFinding(ctx, site.project)}`),
+  },
+  {
+    route: 'POST /p/:slug/dependencies/findings/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const id = await freshFinding(ctx, site.project);
+      const form = { state: 'affected', justification: '', owner: '', note: `Upgrade (${unique()}).` };
+      return post(`/p/${slug}/dependencies/findings/${id}`, form, findingOf(ctx, id));
+    },
+  },
+  {
+    route: 'PUT /api/v1/projects/:slug/branches/:branch/inventories/:name',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await freshBranch(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/branches/${encodeURIComponent(branch.name)}/inventories/package-lock.json`;
+      return put(url, { format: 'package-lock.json', content: matrixLockfile() }, inventoriesOf(ctx, branch.id));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/branches/:branch/inventories',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await branchWithInventory(ctx, site.project);
+      return get(`/api/v1/projects/${slug}/branches/${encodeURIComponent(branch.name)}/inventories`);
+    },
+  },
+  {
+    route: 'DELETE /api/v1/projects/:slug/branches/:branch/inventories/:name',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const branch = await branchWithInventory(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/branches/${encodeURIComponent(branch.name)}/inventories/package-lock.json`;
+      return jsonReq('DELETE', url, undefined, inventoriesOf(ctx, branch.id));
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/findings',
+    scope: 'project',
+    expect: projectMembers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/findings`),
+  },
+  {
+    route: 'PATCH /api/v1/projects/:slug/findings/:id',
+    scope: 'project',
+    mixed: true,
+    expect: projectMembers,
+    build: async ({ ctx, slug, site }) => {
+      const id = await freshFinding(ctx, site.project);
+      const url = `/api/v1/projects/${slug}/findings/${id}`;
+      return jsonReq('PATCH', url, { note: `Upgrade (${unique()}).` }, findingOf(ctx, id));
+    },
+  },
+
+  // Ecosystem alerts. Outside subscriptions are anyone's (dependents.subscribe), and their links are
+  // credentials of their own (the session counts for nothing): every actor here holds a live one. A
+  // project's own registrations are its admins' (project.dependents.manage), over the page and JSON.
+  {
+    route: 'GET /dependents/subscribe',
+    scope: 'instance',
+    expect: everyone,
+    build: () => get('/dependents/subscribe'),
+  },
+  {
+    route: 'POST /dependents/subscribe',
+    scope: 'instance',
+    expect: everyone,
+    build: ({ ctx }) => {
+      const email = `dependent-${unique()}@users.example`;
+      const found = () => ctx.deps.db.selectFrom('dependents').select('id').where('email', '=', email).execute();
+      return post('/dependents/subscribe', { name: 'Matrix', email, purls: 'pkg:npm/left-pad@1.0.0' }, found);
+    },
+  },
+  { route: 'GET /dependents/confirm', scope: 'instance', expect: everyone, build: () => get('/dependents/confirm') },
+  {
+    route: 'GET /dependents/confirm/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => get(`/dependents/confirm/${(await dependentRegistration(ctx, false)).confirmToken}`),
+  },
+  {
+    route: 'POST /dependents/confirm/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => {
+      const d = await dependentRegistration(ctx, false);
+      return post(`/dependents/confirm/${d.confirmToken}`, {}, dependentOf(ctx, d.id));
+    },
+  },
+  { route: 'GET /dependents/manage', scope: 'instance', expect: everyone, build: () => get('/dependents/manage') },
+  {
+    route: 'GET /dependents/manage/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => get(`/dependents/manage/${(await dependentRegistration(ctx, true)).manageToken}`),
+  },
+  {
+    route: 'POST /dependents/manage/:token',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => {
+      const d = await dependentRegistration(ctx, true);
+      const form = { purls: `pkg:npm/matrix-dep-${unique()}@2.0.0` };
+      return post(`/dependents/manage/${d.manageToken}`, form, dependentOf(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /dependents/manage/:token/remove',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => {
+      const d = await dependentRegistration(ctx, true);
+      const form = { registration: d.registrationId };
+      return post(`/dependents/manage/${d.manageToken}/remove`, form, dependentOf(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /dependents/manage/:token/unsubscribe',
+    scope: 'instance',
+    expect: everyone,
+    build: async ({ ctx }) => {
+      const d = await dependentRegistration(ctx, true);
+      return post(`/dependents/manage/${d.manageToken}/unsubscribe`, {}, dependentOf(ctx, d.id));
+    },
+  },
+  {
+    route: 'POST /api/v1/dependents',
+    scope: 'instance',
+    expect: everyone,
+    build: ({ ctx }) => {
+      const email = `dependent-${unique()}@users.example`;
+      const found = () => ctx.deps.db.selectFrom('dependents').select('id').where('email', '=', email).execute();
+      return jsonReq('POST', '/api/v1/dependents', { name: 'Matrix', email, purls: ['pkg:npm/left-pad@1.0.0'] }, found);
+    },
+  },
+  {
+    route: 'GET /p/:slug/settings/dependents',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/p/${t.slug}/settings/dependents`),
+  },
+  {
+    route: 'POST /p/:slug/settings/dependents',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      post(
+        `/p/${slug}/settings/dependents`,
+        { purls: `pkg:npm/matrix-dep-${unique()}@1.0.0` },
+        projectDependentsOf(ctx, site.project),
+      ),
+  },
+  {
+    route: 'POST /p/:slug/settings/dependents/:id/remove',
+    scope: 'project',
+    mixed: true,
+    expect: disclosureManagers,
+    build: async ({ ctx, slug, site }) => {
+      const registration = await projectDependency(ctx, site.project);
+      return post(
+        `/p/${slug}/settings/dependents/${registration.id}/remove`,
+        {},
+        projectDependentsOf(ctx, site.project),
+      );
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/:slug/dependents',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: (t) => get(`/api/v1/projects/${t.slug}/dependents`),
+  },
+  {
+    route: 'POST /api/v1/projects/:slug/dependents',
+    scope: 'project',
+    expect: disclosureManagers,
+    build: ({ ctx, slug, site }) =>
+      jsonReq(
+        'POST',
+        `/api/v1/projects/${slug}/dependents`,
+        { purls: [`pkg:npm/matrix-dep-${unique()}@1.0.0`] },
+        projectDependentsOf(ctx, site.project),
+      ),
   },
 
   // The disclosure of a case: its advisory draft (case.read to read, case.advisory.edit to save),

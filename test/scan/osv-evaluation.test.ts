@@ -67,7 +67,7 @@ describe('OSV records evaluated with real version orders', () => {
     expect(versionOrder('Debian:12')?.('1.0-1', '1.0-1+deb12u1')).toBeLessThan(0);
     expect(versionOrder('PyPI')?.('1.0rc1', '1.0')).toBeLessThan(0);
     expect(versionOrder('Go')?.('v1.2.3', '1.2.10')).toBeLessThan(0);
-    expect(versionOrder('Alpine:v3.20')).toBeUndefined();
+    expect(versionOrder('Alpine:v3.20')?.('1.2.3-r5', '1.2.3-r10')).toBeLessThan(0);
     expect(versionOrder('NoSuchEcosystem')).toBeUndefined();
   });
 });

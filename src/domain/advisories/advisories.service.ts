@@ -25,6 +25,8 @@ import { advisoryMetaColumns } from './advisory-meta.js';
 import { buildAdvisoryRecord } from './advisory-record.service.js';
 import { markCveIdPublished } from './cve-ids.service.js';
 import { getProjectById } from '../projects/projects.service.js';
+import { storeProjectVuln } from '../scan/vulndb.service.js';
+import { toOsv } from '../../formats/osv.js';
 import {
   type AdvisoryRow,
   countPublicIds,
@@ -356,7 +358,7 @@ export async function publishAdvisory(
     withdrawn: null,
     revisions: [revision],
   });
-  await storeRevision(trx, { theCase: input.theCase, record, revision, actorLabel: 'the go' });
+  await storeRevision(trx, deps, { theCase: input.theCase, record, revision, actorLabel: 'the go' });
   await markCveIdPublished(trx, deps, { theCase: input.theCase, cveId: advisory.cveId, at });
   return getAdvisory(trx, input.theCase);
 }
@@ -364,6 +366,7 @@ export async function publishAdvisory(
 /** Writes the record as the advisory's current one and keeps it as revision `revision.number`. */
 export async function storeRevision(
   trx: Trx,
+  deps: Pick<Deps, 'clock'>,
   input: {
     theCase: Pick<Case, 'id' | 'projectId'>;
     record: AdvisoryRecord;
@@ -386,6 +389,12 @@ export async function storeRevision(
     summary: input.revision.summary,
     actor_label: input.actorLabel,
     record: json,
+  });
+  // The published record joins the vulnerability database, so scans and dependents' alerts see it.
+  await storeProjectVuln(trx, deps, {
+    projectId: input.theCase.projectId,
+    caseId: input.theCase.id,
+    osv: toOsv(input.record),
   });
 }
 

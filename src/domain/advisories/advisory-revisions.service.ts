@@ -104,7 +104,7 @@ async function newRevision(
     withdrawn: input.withdrawnReason !== undefined ? { at, reason: input.withdrawnReason } : null,
     revisions: [...previous.revisions, revision],
   });
-  await storeRevision(trx, { theCase: input.theCase, record, revision, actorLabel: actorLabel(input.actor) });
+  await storeRevision(trx, deps, { theCase: input.theCase, record, revision, actorLabel: actorLabel(input.actor) });
   await insertHistory(trx, {
     id: newId(),
     case_id: caseRow.id,

@@ -19,7 +19,12 @@ export type JobPayload =
   /** After the go: tells the projects that depend on the fixed packages (the dependents hook). */
   | { kind: 'case.dependents'; caseId: string }
   /** Publishes, updates or rejects the CVE record of the case's advisory at CVE Services, to match it. */
-  | { kind: 'cve.sync'; caseId: string };
+  | { kind: 'cve.sync'; caseId: string }
+  /**
+   * The vulnerability database changed at `since` (an import, a project's advisory): re-evaluates
+   * every branch's findings and alerts the dependents of the packages the new records affect.
+   */
+  | { kind: 'vulndb.changed'; since: string };
 
 /** The steps of an embargo's timeline, in order. */
 export const EMBARGO_STEPS = [

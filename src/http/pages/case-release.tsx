@@ -23,6 +23,7 @@ import { renderMarkdown } from '../views/markdown.js';
 import { when } from '../views/time.js';
 import { UtcTime } from './case-embargo.js';
 import { ErrorNotice, field, formFailure } from './forms.js';
+import { CaseDependentsList, loadCaseDependents } from './case-dependents-view.js';
 import { requireSignIn } from './require-user.js';
 import { replyChangeRefused } from '../views/change-refused.js';
 
@@ -42,6 +43,7 @@ export interface DisclosureSectionProps {
   distributorNoticeDone: boolean;
   announcements: Awaited<ReturnType<typeof caseAnnouncements>>;
   dependents: { at: string; packages: number; notifiers: { notifier: string; notified: number }[] } | null;
+  dependentAlerts: Awaited<ReturnType<typeof loadCaseDependents>>;
   retrospective: Retrospective | null;
   csrfToken: string;
   canNotify: boolean;
@@ -169,6 +171,7 @@ export function DisclosureSection(props: DisclosureSectionProps) {
       ) : (
         <p class="muted">Projects that depend on the fixed packages are told at the release.</p>
       )}
+      <CaseDependentsList alerts={props.dependentAlerts} />
       <h3>Retrospective</h3>
       {props.retrospective ? (
         <p>
@@ -212,6 +215,7 @@ export async function loadDisclosureSection(
     distributorNoticeDone: embargo?.distributor_notice_done_at != null,
     announcements: await caseAnnouncements(db, theCase.id),
     dependents,
+    dependentAlerts: await loadCaseDependents(db, { actor: input.actor, theCase }),
     retrospective: await getRetrospective(db, theCase.id),
     canNotify: can(input.actor, 'case.distributors.notify', { projectId: theCase.projectId }),
   };

@@ -111,6 +111,7 @@ export function inboxPages(deps: Deps) {
             <p class="muted">
               Acknowledgement target: {project.ackTargetHours} h.{' '}
               <a href={`/p/${project.slug}/mail/inbound`}>Mail received</a>{' '}
+              <a href={`/p/${project.slug}/dependencies`}>Dependencies</a>{' '}
               {can(actor, 'case.import', { projectId: project.id }) ? (
                 <>
                   <a href={`/p/${project.slug}/cases/import`}>Import an advisory</a>{' '}

@@ -28,6 +28,7 @@ export function SettingsNav({ project }: { project: Project }) {
       <a href={`${base}/announcements`}>Announcements</a>
       <a href={`${base}/security`}>Security settings</a>
       <a href={`${base}/cve-ids`}>CVE ids</a>
+      <a href={`${base}/dependents`}>Dependencies to watch</a>
     </nav>
   );
 }

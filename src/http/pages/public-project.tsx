@@ -165,6 +165,12 @@ function ProjectHome({ project, pgpFingerprint, advisories, announcements, lists
         <a href={`${base}/announcements`}>Every announcement</a> · <a href={`${base}/announcements.atom`}>Atom feed</a>
       </p>
 
+      <p>
+        Does your project depend on {project.name}, or on anything else? Register your SBOM or package URLs at{' '}
+        <a href="/dependents/subscribe">/dependents/subscribe</a> to be told when an advisory affects a version you
+        ship.
+      </p>
+
       <h2 id="lists">Mailing lists</h2>
       {lists.length === 0 ? (
         <p class="muted">The project has no mailing list yet.</p>

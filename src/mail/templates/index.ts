@@ -8,6 +8,9 @@ import { renderCaseTimeline } from './case-timeline.email.js';
 import { renderDistributorNotice } from './distributor-notice.email.js';
 import { renderDistributorUpdate } from './distributor-update.email.js';
 import { renderDistributorWelcome } from './distributor-welcome.email.js';
+import { renderDependentAlert } from './dependent-alert.email.js';
+import { renderDependentConfirm } from './dependent-confirm.email.js';
+import { renderFindingsNew } from './findings-new.email.js';
 import { renderListConfirm } from './list-confirm.email.js';
 import type { RenderedEmail, TemplateContext } from './email-layout.js';
 import { renderReportReceived } from './report-received.email.js';
@@ -48,5 +51,11 @@ export function renderEmail(email: Email, ctx: TemplateContext): RenderedEmail {
       return renderAnnouncement(email);
     case 'case-timeline':
       return renderCaseTimeline(email);
+    case 'dependent-confirm':
+      return renderDependentConfirm(email);
+    case 'dependent-alert':
+      return renderDependentAlert(email);
+    case 'findings-new':
+      return renderFindingsNew(email);
   }
 }

@@ -1,158 +1,156 @@
 /**
- * Alpine (apk) version ordering: `number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}`
- * read as a stream of typed tokens, as apk-tools' version.c does. Suffix order:
- * alpha < beta < pre < rc < (none) < cvs < svn < git < hg < p.
+ * Alpine (apk) version ordering: `number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}`, read
+ * as apk-tools reads it, a stream of tokens each allowed only after the kinds before it in that
+ * grammar. Suffix order: alpha < beta < pre < rc < (none) < cvs < svn < git < hg < p.
  *
- * Never throws. Parsing stops at the first token apk would reject; the valid prefix is
- * compared, and where one version goes on validly and the other turns invalid, the
- * invalid one is older (apk 2.14+/3.x; apk 2.x and earlier said the opposite). Two
- * versions that turn invalid at the same point with equal prefixes are equal, and two
- * versions that do not start with a digit come first, as plain text among themselves.
+ * Never throws. Where two versions part, the one whose next token comes later in the grammar is
+ * older (1.0 < 1.0.1, 1.0a < 1.0.1, 1.0 < 1.0_p1), except that a pre-release suffix is older than
+ * anything (1.0_rc1 < 1.0) and a tail apk rejects is older than any valid one (as the latest
+ * apk-tools has it; older releases said the opposite). Two versions rejected at the same point are
+ * equal. Versions that do not start with a digit, which apk cannot read at all, come first, as plain
+ * text among themselves, so that the order stays total.
+ *
+ * apk 2 read a missing number as 0 ("1-r", "0..1") and digits straight after the letter ("2p1");
+ * apk 3 rejects both. osv-scalibr's fixture (test/fixtures/version-ordering/alpine-versions.txt)
+ * mixes the two: "1-r" = "1-r0" and "0..8" > "0...8" as apk 2 says, "0.r1" < "0r2" and
+ * "1-ruff" < "1" as apk 3 says, "0.8.21.r2" > "0.8.21.r1" and "2p1" < "2p2" as both would if apk 3
+ * read on. So a missing number before the end or a separator reads as 0; one before a letter, and
+ * digits after the letter, are read as apk 2 did but marked `rejected`: older than a valid token in
+ * the same place, compared on against a token rejected the same way.
  */
 
-export enum Token {
-  Invalid = -1,
-  DigitOrZero,
+// The order is the grammar: a token may follow only kinds listed before it (or its own kind, for
+// digits and suffixes). In a tail decision the version whose next token comes later is older.
+enum Kind {
+  InitialDigit,
   Digit,
   Letter,
   Suffix,
   SuffixNo,
+  CommitHash,
   RevisionNo,
   End,
+  Invalid,
 }
 
-const PRE_SUFFIXES = ['alpha', 'beta', 'pre', 'rc'];
-const POST_SUFFIXES = ['cvs', 'svn', 'git', 'hg', 'p'];
+const SUFFIXES = ['alpha', 'beta', 'pre', 'rc', '', 'cvs', 'svn', 'git', 'hg', 'p'];
+/** Rank of "no suffix": a suffix ranked below it marks a pre-release. */
+const NO_SUFFIX = SUFFIXES.indexOf('');
+const SEPARATORS = '._-~';
+
+interface Token {
+  kind: Kind;
+  /** The characters of a digit, letter, suffix or hash token, without its separator. */
+  text: string;
+  /** A number's value, a letter's code or a suffix's rank. */
+  value: bigint;
+  /** apk 3 rejects the version here, though apk 2 reads on (see the file's opening comment). */
+  rejected: boolean;
+}
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const isLower = (c: string | undefined): boolean => c !== undefined && c >= 'a' && c <= 'z';
+const isHex = (c: string | undefined): boolean => isDigit(c) || (c !== undefined && c >= 'a' && c <= 'f');
 
-/** A cursor over one version string: the type of the next token and where it starts. */
-interface Cursor {
-  readonly text: string;
-  pos: number;
-  type: Token;
-}
+const INVALID: Token = { kind: Kind.Invalid, text: '', value: 0n, rejected: false };
+const END: Token = { kind: Kind.End, text: '', value: 0n, rejected: false };
 
-/** Decides the type of the token at the cursor from the separator found there. */
-function nextType(cur: Cursor): void {
-  const c = cur.text[cur.pos];
-  let next = Token.Invalid;
-  if (c === undefined) next = Token.End;
-  else if ((cur.type === Token.Digit || cur.type === Token.DigitOrZero) && isLower(c)) next = Token.Letter;
-  else if (cur.type === Token.Letter && isDigit(c)) next = Token.Digit;
-  else if (cur.type === Token.Suffix && isDigit(c)) next = Token.SuffixNo;
-  else {
-    if (c === '.') next = Token.DigitOrZero;
-    else if (c === '_') next = Token.Suffix;
-    else if (c === '-' && cur.text[cur.pos + 1] === 'r') {
-      next = Token.RevisionNo;
-      cur.pos++;
+/** The tokens of a version, up to and including its End or first Invalid token. */
+function tokenize(version: string): Token[] {
+  let pos = 0;
+  const span = (test: (c: string | undefined) => boolean): string => {
+    const start = pos;
+    while (pos < version.length && test(version[pos])) pos++;
+    return version.slice(start, pos);
+  };
+  const number = (kind: Kind): Token => {
+    const text = span(isDigit);
+    if (text !== '') return { kind, text, value: BigInt(text), rejected: false };
+    const next = version[pos];
+    return { kind, text, value: 0n, rejected: next !== undefined && !SEPARATORS.includes(next) };
+  };
+  const next = (prev: Kind): Token => {
+    const c = version[pos];
+    if (c === undefined) return END;
+    const afterDigits = prev === Kind.InitialDigit || prev === Kind.Digit;
+    if (isLower(c) && afterDigits) {
+      pos++;
+      return { kind: Kind.Letter, text: c, value: BigInt(c.charCodeAt(0)), rejected: false };
     }
-    cur.pos++;
-  }
-  // Tokens only move forward through the grammar, except for the listed repetitions.
-  if (
-    next < cur.type &&
-    !(next === Token.DigitOrZero && cur.type === Token.Digit) &&
-    !(next === Token.Suffix && cur.type === Token.SuffixNo) &&
-    !(next === Token.Digit && cur.type === Token.Letter)
-  ) {
-    next = Token.Invalid;
-  }
-  cur.type = next;
-}
-
-function readNumber(cur: Cursor): bigint {
-  const start = cur.pos;
-  while (isDigit(cur.text[cur.pos])) cur.pos++;
-  return cur.pos === start ? 0n : BigInt(cur.text.slice(start, cur.pos));
-}
-
-/** Reads the token the cursor points at, returns its value and advances the type. */
-function readToken(cur: Cursor): bigint {
-  if (cur.pos >= cur.text.length) {
-    cur.type = Token.End;
-    return 0n;
-  }
-  let value: bigint;
-  let forced: Token | undefined;
-  switch (cur.type) {
-    case Token.DigitOrZero:
-      // A component after a dot with leading zeros compares as a fraction: 1.02 < 1.1.
-      if (cur.text[cur.pos] === '0') {
-        const start = cur.pos;
-        while (cur.text[cur.pos] === '0') cur.pos++;
-        value = BigInt(start - cur.pos);
-        forced = Token.Digit;
-        break;
-      }
-      value = readNumber(cur);
-      break;
-    case Token.Digit:
-    case Token.SuffixNo:
-    case Token.RevisionNo:
-      value = readNumber(cur);
-      break;
-    case Token.Letter:
-      value = BigInt(cur.text.charCodeAt(cur.pos));
-      cur.pos++;
-      break;
-    case Token.Suffix: {
-      const rest = cur.text.slice(cur.pos);
-      const pre = PRE_SUFFIXES.findIndex((s) => rest.startsWith(s));
-      const post = POST_SUFFIXES.findIndex((s) => rest.startsWith(s));
-      if (pre !== -1) {
-        value = BigInt(pre - PRE_SUFFIXES.length);
-        cur.pos += (PRE_SUFFIXES[pre] ?? '').length;
-      } else if (post !== -1) {
-        value = BigInt(post + 1);
-        cur.pos += (POST_SUFFIXES[post] ?? '').length;
-      } else {
-        cur.type = Token.Invalid;
-        return -1n;
-      }
-      break;
+    if (c === '.' && afterDigits) {
+      pos++;
+      return number(Kind.Digit);
     }
-    default:
-      cur.type = Token.Invalid;
-      return -1n;
+    if (isDigit(c) && prev === Kind.Letter) return { ...number(Kind.Digit), rejected: true };
+    if (isDigit(c) && prev === Kind.Suffix) return number(Kind.SuffixNo);
+    if (c === '_' && prev <= Kind.SuffixNo) {
+      pos++;
+      const rank = SUFFIXES.indexOf(span(isLower));
+      return rank < 0 || rank === NO_SUFFIX ? INVALID : { ...END, kind: Kind.Suffix, value: BigInt(rank) };
+    }
+    if (c === '~' && prev < Kind.CommitHash) {
+      pos++;
+      const text = span(isHex);
+      return text === '' ? INVALID : { ...END, kind: Kind.CommitHash, text };
+    }
+    if (c === '-' && prev < Kind.RevisionNo && version[pos + 1] === 'r') {
+      pos += 2;
+      return number(Kind.RevisionNo);
+    }
+    return INVALID;
+  };
+
+  // Only numbers after the first may be missing.
+  const first = number(Kind.InitialDigit);
+  const tokens = [first.text === '' ? INVALID : first];
+  for (let last = tokens[0]; last !== undefined && last.kind < Kind.End; last = tokens[tokens.length - 1]) {
+    tokens.push(next(last.kind));
   }
-  if (cur.pos >= cur.text.length) cur.type = Token.End;
-  else if (forced !== undefined) cur.type = forced;
-  else nextType(cur);
-  return value;
+  return tokens;
 }
 
-/** Whether apk accepts the version as written. */
+const byText = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
+
+/** Compares two tokens of the same kind. */
+function compareValues(a: Token, b: Token): number {
+  // A component with a leading zero compares as text, as Gentoo's rules say: 1.02 < 1.1.
+  if (a.kind === Kind.Digit && (a.text.startsWith('0') || b.text.startsWith('0'))) return byText(a.text, b.text);
+  if (a.kind === Kind.CommitHash) return byText(a.text, b.text);
+  return a.value === b.value ? 0 : a.value < b.value ? -1 : 1;
+}
+
+const isBad = (t: Token): boolean => t.rejected || t.kind === Kind.Invalid;
+const isPreRelease = (t: Token): boolean => t.kind === Kind.Suffix && t.value < NO_SUFFIX;
+
+/** Where two versions part: -1 when `a`'s next token makes it the older one. */
+function tail(a: Token, b: Token): number {
+  if (isPreRelease(a)) return -1;
+  if (isPreRelease(b)) return 1;
+  if (isBad(a) !== isBad(b)) return isBad(a) ? -1 : 1;
+  return a.kind > b.kind ? -1 : 1;
+}
+
+/** Whether apk 3 accepts the version, but for a missing number before the end or a separator (read as 0). */
 export function isValid(version: string): boolean {
-  const cur: Cursor = { text: version, pos: 0, type: Token.Digit };
-  while (cur.type !== Token.End && cur.type !== Token.Invalid) readToken(cur);
-  return cur.type === Token.End;
+  return tokenize(version).every((t) => !isBad(t));
 }
 
 export function compare(a: string, b: string): number {
-  // apk cannot read a version that does not start with a digit: such versions sort before
-  // every other one and as plain text among themselves, which keeps the order total.
   if (!isDigit(a[0]) || !isDigit(b[0])) {
     if (isDigit(a[0])) return 1;
     if (isDigit(b[0])) return -1;
-    return a === b ? 0 : a < b ? -1 : 1;
+    return byText(a, b);
   }
-  const ca: Cursor = { text: a, pos: 0, type: Token.Digit };
-  const cb: Cursor = { text: b, pos: 0, type: Token.Digit };
-  let va = 0n;
-  let vb = 0n;
-  while (ca.type === cb.type && ca.type !== Token.End && ca.type !== Token.Invalid && va === vb) {
-    va = readToken(ca);
-    vb = readToken(cb);
+  const ta = tokenize(a);
+  const tb = tokenize(b);
+  for (let i = 0; ; i++) {
+    const x = ta[i] ?? END;
+    const y = tb[i] ?? END;
+    if (x.kind === Kind.Invalid && y.kind === Kind.Invalid) return 0;
+    if (x.kind !== y.kind) return isBad(x) && isBad(y) ? 0 : tail(x, y);
+    if (x.rejected !== y.rejected) return tail(x, y);
+    if (x.kind === Kind.End) return 0;
+    const diff = compareValues(x, y);
+    if (diff !== 0) return diff;
   }
-  if (va !== vb) return va < vb ? -1 : 1;
-  if (ca.type === cb.type) return 0;
-  if (ca.type === Token.Invalid) return -1;
-  if (cb.type === Token.Invalid) return 1;
-  // A pre-release suffix makes the longer version older; anything else makes it newer.
-  if (ca.type === Token.Suffix && readToken({ ...ca }) < 0n) return -1;
-  if (cb.type === Token.Suffix && readToken({ ...cb }) < 0n) return 1;
-  return ca.type > cb.type ? -1 : 1;
 }

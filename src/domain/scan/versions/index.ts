@@ -1,4 +1,5 @@
 import type { Compare } from '../osv-ranges.js';
+import * as alpine from './alpine.js';
 import * as debian from './debian.js';
 import * as maven from './maven.js';
 import * as nuget from './nuget.js';
@@ -37,6 +38,9 @@ const ORDERS: Record<string, Compare> = {
   openEuler: rpm.compare,
   Mageia: rpm.compare,
   'Azure Linux': rpm.compare,
+  Alpine: alpine.compare,
+  Wolfi: alpine.compare,
+  Chainguard: alpine.compare,
 };
 
 /** SemVer 2.0 precedence, the order of OSV's SEMVER ranges in every ecosystem. */
