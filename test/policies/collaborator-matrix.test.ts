@@ -22,6 +22,10 @@ import { uploadPatch } from '../../src/domain/cases/patches.service.js';
 import { addBranch } from '../../src/domain/projects/branches.service.js';
 import type { Project } from '../../src/domain/projects/projects.js';
 import * as triage from '../../src/domain/reports/triage.service.js';
+import { triageFinding } from '../../src/domain/scan/findings.service.js';
+import { registerInventory } from '../../src/domain/scan/inventories.service.js';
+import { recordsFromFile } from '../../src/domain/scan/osv-files.js';
+import { importOsvRecords } from '../../src/domain/scan/vulndb.service.js';
 import { defaultSeverityPolicy } from '../../src/domain/severity/severity-policy.js';
 import { createApiToken } from '../../src/domain/users/api-tokens.service.js';
 import { createSession } from '../../src/domain/users/sessions.service.js';
@@ -100,6 +104,28 @@ const OSV_RECORD = {
     },
   ],
 };
+/** The record the project's finding is about: collaborator-matrix-pkg below 2.0.0. */
+const SCAN_VULN = {
+  schema_version: '1.6.0',
+  id: 'MATRIX-COLLABORATOR-DEPS-1',
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Overflow in collaborator-matrix-pkg',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: 'collaborator-matrix-pkg' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+    },
+  ],
+};
+const LOCKFILE = 'package-lock.json';
+/** A package-lock.json installing collaborator-matrix-pkg at `version` (1.0.0 is affected, 2.0.0 fixed). */
+const scanLockfile = (version: string) =>
+  JSON.stringify({
+    lockfileVersion: 3,
+    packages: { '': { name: 'app' }, 'node_modules/collaborator-matrix-pkg': { version } },
+  });
+/** The API names a branch by name, and a registration by its name on the branch. */
+const scanInventory = (w: World) => ({ branch: w.ids.scanBranchName, name: LOCKFILE });
 
 const TABLE: Record<string, Entry> = {
   // The case itself: the page, and the same over JSON.
@@ -413,6 +439,34 @@ const TABLE: Record<string, Entry> = {
   'POST /p/:slug/settings/dependents/:id/remove': { kind: 'refused' },
   'GET /api/v1/projects/:slug/dependents': { kind: 'refused' },
   'POST /api/v1/projects/:slug/dependents': { kind: 'refused', body: { purls: ['pkg:npm/left-pad@1.0.0'] } },
+  // Issue 7. The dependency monitoring of the release branches (a branch with a lockfile, and so a
+  // finding, triaged with a note): the members'. A refused upload would have fixed the finding.
+  'GET /p/:slug/dependencies': { kind: 'refused' },
+  'POST /p/:slug/dependencies/branches/:branchId/inventories': {
+    kind: 'refused',
+    params: (w) => ({ branchId: w.ids.scanBranch }),
+    body: { name: LOCKFILE, format: LOCKFILE, content: scanLockfile('2.0.0') },
+  },
+  'POST /p/:slug/dependencies/inventories/:id/remove': { kind: 'refused', params: (w) => ({ id: w.ids.inventory }) },
+  'GET /p/:slug/dependencies/findings/:id': { kind: 'refused', params: (w) => ({ id: w.ids.finding }) },
+  'POST /p/:slug/dependencies/findings/:id': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.finding }),
+    body: { state: 'fixed', justification: '', owner: '', note: 'Closed by a collaborator.' },
+  },
+  'PUT /api/v1/projects/:slug/branches/:branch/inventories/:name': {
+    kind: 'refused',
+    params: scanInventory,
+    body: { format: LOCKFILE, content: scanLockfile('2.0.0') },
+  },
+  'GET /api/v1/projects/:slug/branches/:branch/inventories': { kind: 'refused', params: scanInventory },
+  'DELETE /api/v1/projects/:slug/branches/:branch/inventories/:name': { kind: 'refused', params: scanInventory },
+  'GET /api/v1/projects/:slug/findings': { kind: 'refused' },
+  'PATCH /api/v1/projects/:slug/findings/:id': {
+    kind: 'refused',
+    params: (w) => ({ id: w.ids.finding }),
+    body: { state: 'fixed', note: 'Closed by a collaborator.' },
+  },
   // Every format of a published advisory, security.txt, SECURITY.md and the acknowledgments: public.
   'GET /p/:slug/advisories/:publicId/osv.json': { kind: 'public' },
   'GET /p/:slug/advisories/:publicId/cve.json': { kind: 'public' },
@@ -455,11 +509,19 @@ interface World {
     kind: string;
     /** A reserved id of the project's pool (the project is a CNA). */
     cveId: string;
+    /** A release branch with a lockfile registered (its id and name), that registration, and its finding. */
+    scanBranch: string;
+    scanBranchName: string;
+    inventory: string;
+    finding: string;
   };
   branchName: string;
   /** The summary of case A's advisory draft: what its advisory page and API show. */
   advisoryA: string;
-  /** Text the collaborator may never see: case B's title, case A's report and note, the other project's case. */
+  /**
+   * Text the collaborator may never see: case B's title, case A's report and note, the other project's
+   * case, the note on the project's finding.
+   */
   secrets: string[];
   /** Shown on case A's page and API: proof that an allowed answer is not vacuous. */
   caseATitle: string;
@@ -525,6 +587,9 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       'advisory_revisions',
       'cve_ids',
       'project_security_settings',
+      'inventories',
+      'inventory_packages',
+      'findings',
     ] as const;
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -564,6 +629,16 @@ describe.each(engines())('a collaborator of one case, on every project route, on
     const subscriptions = await db.selectFrom('list_subscriptions').select(['id', 'status']).orderBy('id').execute();
     const settings = await db.selectFrom('embargo_policies').select(['project_id', 'updated_at']).execute();
     const programs = await db.selectFrom('distributor_programs').select(['project_id', 'terms_version']).execute();
+    const inventories = await db
+      .selectFrom('inventories')
+      .select(['id', 'sha256', 'uploaded_at'])
+      .orderBy('id')
+      .execute();
+    const findings = await db
+      .selectFrom('findings')
+      .select(['id', 'state', 'justification', 'note', 'owner_user_id', 'present', 'updated_at'])
+      .orderBy('id')
+      .execute();
     return JSON.stringify({
       counts,
       projects,
@@ -580,6 +655,8 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       programs,
       cveIds,
       securitySettings,
+      inventories,
+      findings,
     });
   }
 
@@ -595,6 +672,7 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       noteA: `SECRET-NOTE-A-${unique()}`,
       caseB: `SECRET-CASE-B-${unique()}`,
       caseOther: `SECRET-OTHER-${unique()}`,
+      findingNote: `SECRET-FINDING-NOTE-${unique()}`,
     };
     const caseA = await acceptedCase(project, caseATitle, `Details ${secrets.reportA}`);
     const caseB = await acceptedCase(project, secrets.caseB, `Details ${secrets.caseB}`);
@@ -662,6 +740,37 @@ describe.each(engines())('a collaborator of one case, on every project route, on
       });
       await addToPool(trx, ctx.deps, { ...system, projectId: project.id, cveIds: [CVE_ID], source: 'manual' });
     });
+    // A release branch whose lockfile ships a vulnerable version: a registration and a finding, triaged
+    // with a note the collaborator may never read. (The vulndb.changed job the import queues is never
+    // run: nothing re-evaluates the branch between a row's before and after.)
+    const scanBranch = await tx((trx) =>
+      addBranch(trx, ctx.clock, { by: system, projectId: project.id, name: 'deps.x', endOfSupport: null }),
+    );
+    const inventory = await tx(async (trx) => {
+      await importOsvRecords(trx, ctx.deps, recordsFromFile('scan.json', Buffer.from(JSON.stringify(SCAN_VULN))));
+      const lockfile = { name: LOCKFILE, format: LOCKFILE, text: scanLockfile('1.0.0') };
+      const registered = await registerInventory(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        branchId: scanBranch.id,
+        ...lockfile,
+      });
+      return registered.inventory;
+    });
+    const finding = await db
+      .selectFrom('findings')
+      .select('id')
+      .where('branch_id', '=', scanBranch.id)
+      .executeTakeFirstOrThrow();
+    await tx((trx) =>
+      triageFinding(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        findingId: finding.id,
+        state: 'affected',
+        note: secrets.findingNote,
+      }),
+    );
     // The three cases read as opened from an upstream record (the history entry an import writes), so
     // that the import result page of case A answers and those of case B and the other project's refuse.
     for (const theCase of [caseA, caseB, caseOther]) {
@@ -709,6 +818,10 @@ describe.each(engines())('a collaborator of one case, on every project route, on
         token: 'not-a-link-token',
         kind: 'release',
         cveId: CVE_ID,
+        scanBranch: scanBranch.id,
+        scanBranchName: scanBranch.name,
+        inventory: inventory.id,
+        finding: finding.id,
       },
       branchName,
       advisoryA,

@@ -17,6 +17,10 @@ import {
 import { publishAnnouncement } from '../../src/domain/announcements/announcements.service.js';
 import { requestSubscription, unsubscribeToken } from '../../src/domain/announcements/lists.service.js';
 import { confirmDependent, requestDependentSubscription } from '../../src/domain/scan/dependents.service.js';
+import { triageFinding } from '../../src/domain/scan/findings.service.js';
+import { registerInventory } from '../../src/domain/scan/inventories.service.js';
+import { recordsFromFile } from '../../src/domain/scan/osv-files.js';
+import { importOsvRecords } from '../../src/domain/scan/vulndb.service.js';
 import { noOrigin } from '../../src/domain/audit/audit.js';
 import { addPackage, addRange, setBranchStatus } from '../../src/domain/cases/affected.service.js';
 import type { Case } from '../../src/domain/cases/cases.js';
@@ -120,6 +124,28 @@ const OSV_RECORD = {
     },
   ],
 };
+/** The record P's finding is about: distributor-matrix-pkg below 2.0.0. */
+const SCAN_VULN = {
+  schema_version: '1.6.0',
+  id: 'MATRIX-DISTRIBUTOR-DEPS-1',
+  modified: '2026-02-01T00:00:00Z',
+  summary: 'Overflow in distributor-matrix-pkg',
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: 'distributor-matrix-pkg' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+    },
+  ],
+};
+const LOCKFILE = 'package-lock.json';
+/** A package-lock.json installing distributor-matrix-pkg at `version` (1.0.0 is affected, 2.0.0 fixed). */
+const scanLockfile = (version: string) =>
+  JSON.stringify({
+    lockfileVersion: 3,
+    packages: { '': { name: 'app' }, 'node_modules/distributor-matrix-pkg': { version } },
+  });
+/** The API names a branch by name, and a registration by its name on the branch. */
+const scanInventory = (w: World) => ({ branch: w.ids.scanBranchName, name: LOCKFILE });
 
 const TABLE: Record<string, Entry> = {
   // --- The portal: the contact's own organisation only --------------------------------------------
@@ -555,6 +581,29 @@ const TABLE: Record<string, Entry> = {
   'POST /api/v1/projects/:slug/cve-ids/:cveId/reject': refused({ reason: 'Not needed.' }, (w) => ({
     cveId: w.ids.cveIdPool,
   })),
+  // Issue 7: the dependency monitoring of P's release branches (a branch with a lockfile, and so a
+  // finding, triaged with a note): the members'. A refused upload would have fixed the finding.
+  'GET /p/:slug/dependencies': refused(),
+  'POST /p/:slug/dependencies/branches/:branchId/inventories': refused(
+    { name: LOCKFILE, format: LOCKFILE, content: scanLockfile('2.0.0') },
+    (w) => ({ branchId: w.ids.scanBranch }),
+  ),
+  'POST /p/:slug/dependencies/inventories/:id/remove': refused(undefined, (w) => ({ id: w.ids.inventory })),
+  'GET /p/:slug/dependencies/findings/:id': refused(undefined, (w) => ({ id: w.ids.finding })),
+  'POST /p/:slug/dependencies/findings/:id': refused(
+    { state: 'fixed', justification: '', owner: '', note: 'Closed by a distributor.' },
+    (w) => ({ id: w.ids.finding }),
+  ),
+  'PUT /api/v1/projects/:slug/branches/:branch/inventories/:name': refused(
+    { format: LOCKFILE, content: scanLockfile('2.0.0') },
+    scanInventory,
+  ),
+  'GET /api/v1/projects/:slug/branches/:branch/inventories': refused(undefined, scanInventory),
+  'DELETE /api/v1/projects/:slug/branches/:branch/inventories/:name': refused(undefined, scanInventory),
+  'GET /api/v1/projects/:slug/findings': refused(),
+  'PATCH /api/v1/projects/:slug/findings/:id': refused({ state: 'fixed', note: 'Closed by a distributor.' }, (w) => ({
+    id: w.ids.finding,
+  })),
 };
 
 /** The notices the contact was not sent: D2's of both cases, Q's to D3, and one that does not exist. */
@@ -626,6 +675,11 @@ interface Ids {
   /** The CVE id of P's published advisory, and a reserved id of P's pool. */
   cveId: string;
   cveIdPool: string;
+  /** A release branch of P with a lockfile registered (its id and name), that registration, and its finding. */
+  scanBranch: string;
+  scanBranchName: string;
+  inventory: string;
+  finding: string;
   /** Where the CSAF document of P's published advisory is (its record's links.csaf). */
   csafYear: string;
   csafFile: string;
@@ -787,6 +841,9 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       'advisory_revisions',
       'cve_ids',
       'project_security_settings',
+      'inventories',
+      'inventory_packages',
+      'findings',
     ] as const;
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -831,6 +888,12 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
         .select(['project_id', 'updated_at'])
         .orderBy('project_id')
         .execute(),
+      inventories: await db.selectFrom('inventories').select(['id', 'sha256', 'uploaded_at']).orderBy('id').execute(),
+      findings: await db
+        .selectFrom('findings')
+        .select(['id', 'state', 'justification', 'note', 'owner_user_id', 'present', 'updated_at'])
+        .orderBy('id')
+        .execute(),
     };
     return JSON.stringify({ counts, state });
   }
@@ -863,6 +926,7 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       d3: `SECRET-D3-${unique()}`,
       d3Contact: `secret-d3-${unique()}@d3.example`,
       report: `SECRET-REPORT-${unique()}`,
+      findingNote: `SECRET-FINDING-NOTE-${unique()}`,
     };
     const advisoryA: AdvisoryText = {
       summary: `Heap overflow in the widget parser ${unique()}`,
@@ -1051,6 +1115,37 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
       });
       await addToPool(trx, ctx.deps, { ...system, projectId: project.id, cveIds: [poolId], source: 'manual' });
     });
+    // A release branch of P whose lockfile ships a vulnerable version: a registration and a finding,
+    // triaged with a note the contact may never read. (The vulndb.changed job the import queues is
+    // never run: nothing re-evaluates the branch between a row's before and after.)
+    const scanBranch = await tx((trx) =>
+      addBranch(trx, ctx.clock, { by: system, projectId: project.id, name: 'deps.x', endOfSupport: null }),
+    );
+    const inventory = await tx(async (trx) => {
+      await importOsvRecords(trx, ctx.deps, recordsFromFile('scan.json', Buffer.from(JSON.stringify(SCAN_VULN))));
+      const lockfile = { name: LOCKFILE, format: LOCKFILE, text: scanLockfile('1.0.0') };
+      const registered = await registerInventory(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        branchId: scanBranch.id,
+        ...lockfile,
+      });
+      return registered.inventory;
+    });
+    const finding = await db
+      .selectFrom('findings')
+      .select('id')
+      .where('branch_id', '=', scanBranch.id)
+      .executeTakeFirstOrThrow();
+    await tx((trx) =>
+      triageFinding(trx, ctx.deps, {
+        ...system,
+        projectId: project.id,
+        findingId: finding.id,
+        state: 'affected',
+        note: s.findingNote,
+      }),
+    );
 
     // A report of P with an attachment, for the report routes.
     const { report } = await makeReport(ctx, project, {
@@ -1133,6 +1228,10 @@ describe.each(engines())('a distributor contact, on every route, on %s', (engine
         token: 'not-a-token-the-contact-holds',
         cveId: publishedCve,
         cveIdPool: poolId,
+        scanBranch: scanBranch.id,
+        scanBranchName: scanBranch.name,
+        inventory: inventory.id,
+        finding: finding.id,
         csafYear: csaf[0] ?? '',
         csafFile: csaf[1] ?? '',
       },

@@ -1,3 +1,4 @@
+import { matchPackages } from '../../src/domain/scan/matcher.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, iso } from '../../src/clock.js';
 import type { Trx } from '../../src/db/types.js';
@@ -249,6 +250,16 @@ describe.each(engines())('ecosystem alerts on %s', (engine) => {
     const embargo = await schedule(theCase);
     ctx.clock.set(embargo.releaseAt);
     await drain();
+
+    // The published advisory joined the vulnerability database: a scan finds it like any record.
+    const own = await ctx.deps.db
+      .selectFrom('vulns')
+      .select(['id', 'origin'])
+      .where('case_id', '=', theCase.id)
+      .executeTakeFirstOrThrow();
+    expect(own.origin).toBe('project');
+    const scanned = await matchPackages(ctx.deps.db, [{ ecosystem: 'npm', name: 'widget-go', version: '1.2.0' }]);
+    expect(scanned).toEqual([{ index: 0, vulnId: own.id, fixedVersion: '1.4.2' }]);
 
     const history = await ctx.deps.db
       .selectFrom('case_history')

@@ -8,8 +8,7 @@ import type { DependentsTable, InventoriesTable, InventoryPackagesTable } from '
 export type DependentRow = Selectable<DependentsTable>;
 export type DependentInventoryRow = Selectable<InventoriesTable>;
 
-// A package row binds 6 values; an alert row 10: far below both engines' bound-parameter limits.
-const ROWS_PER_INSERT = 1000;
+// Far below both engines' bound-parameter limits.
 const KEYS_PER_LOOKUP = 900;
 
 export async function insertDependent(trx: Trx, row: Insertable<DependentsTable>): Promise<void> {
@@ -74,25 +73,6 @@ export async function findDependentInventory(
 ): Promise<DependentInventoryRow | undefined> {
   const q = db.selectFrom('inventories').selectAll().where('dependent_id', '=', dependentId);
   return ('id' in by ? q.where('id', '=', by.id) : q.where('name', '=', by.name)).executeTakeFirst();
-}
-
-/** Deletes an inventory; its package rows go with it (ON DELETE CASCADE). */
-export async function deleteDependentInventory(trx: Trx, id: string): Promise<void> {
-  await trx.deleteFrom('inventories').where('id', '=', id).execute();
-}
-
-export async function insertDependentInventory(
-  trx: Trx,
-  row: Insertable<InventoriesTable>,
-  packages: readonly Insertable<InventoryPackagesTable>[],
-): Promise<void> {
-  await trx.insertInto('inventories').values(row).execute();
-  for (let i = 0; i < packages.length; i += ROWS_PER_INSERT) {
-    await trx
-      .insertInto('inventory_packages')
-      .values(packages.slice(i, i + ROWS_PER_INSERT))
-      .execute();
-  }
 }
 
 /** The packages of some inventories (a dependent's current matches). */

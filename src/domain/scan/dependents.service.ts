@@ -1,3 +1,4 @@
+import { deleteInventory, insertInventory } from './inventories.repository.js';
 import { DAY_MS, HOUR_MS, iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
@@ -15,11 +16,9 @@ import { currentMatches } from './dependents-index.service.js';
 import {
   type DependentInventoryRow,
   type DependentRow,
-  deleteDependentInventory,
   findDependent,
   findDependentInventory,
   insertDependent,
-  insertDependentInventory,
   inventoriesOfDependent,
   updateDependent,
 } from './dependents.repository.js';
@@ -93,7 +92,7 @@ export async function storeRegistration(
 ): Promise<Registration> {
   const { read } = input;
   const old = await findDependentInventory(trx, input.dependentId, { name: read.name });
-  if (old) await deleteDependentInventory(trx, old.id);
+  if (old) await deleteInventory(trx, old.id);
   const row: DependentInventoryRow = {
     id: newId(),
     project_id: null,
@@ -106,7 +105,7 @@ export async function storeRegistration(
     uploaded_at: iso(deps.clock.now()),
     uploaded_by: input.uploadedBy,
   };
-  await insertDependentInventory(
+  await insertInventory(
     trx,
     row,
     read.packages.map((p, seq) => ({ inventory_id: row.id, seq, package_key: packageKey(p.ecosystem, p.name), ...p })),
@@ -265,7 +264,7 @@ export async function removeRegistration(trx: Trx, input: { token: string; regis
   const row = await managedRow(trx, input.token);
   const inventory = await findDependentInventory(trx, row.id, { id: input.registrationId });
   if (!inventory) throw new DomainError('NOT_FOUND', 'No such registration.');
-  await deleteDependentInventory(trx, inventory.id);
+  await deleteInventory(trx, inventory.id);
 }
 
 /** Ends the alerts and deletes the registrations; unsubscribing twice changes nothing. */
@@ -276,7 +275,7 @@ export async function unsubscribeDependent(
 ): Promise<boolean> {
   const row = await managedRow(trx, input.token);
   if (row.status === 'unsubscribed') return false;
-  for (const inventory of await inventoriesOfDependent(trx, row.id)) await deleteDependentInventory(trx, inventory.id);
+  for (const inventory of await inventoriesOfDependent(trx, row.id)) await deleteInventory(trx, inventory.id);
   await updateDependent(trx, row.id, { status: 'unsubscribed', unsubscribed_at: iso(deps.clock.now()) });
   await recordAudit(trx, deps.clock, {
     actor: input.actor,

@@ -1,3 +1,4 @@
+import { deleteInventory } from './inventories.repository.js';
 import { iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
@@ -9,7 +10,6 @@ import { readInventory } from './dependent-inventory.js';
 import type { CurrentMatch, InventoryInput, Registration } from './dependents.js';
 import { currentMatches } from './dependents-index.service.js';
 import {
-  deleteDependentInventory,
   findDependentInventory,
   findProjectDependent,
   insertDependentIfAbsent,
@@ -96,7 +96,7 @@ export async function removeProjectDependency(
     ? await findDependentInventory(trx, dependent.id, { id: input.registrationId })
     : undefined;
   if (!inventory) throw new DomainError('NOT_FOUND', 'No such registration in this project.');
-  await deleteDependentInventory(trx, inventory.id);
+  await deleteInventory(trx, inventory.id);
   await recordAudit(trx, deps.clock, {
     ...input.by,
     projectId: input.projectId,
