@@ -217,6 +217,21 @@ for (const engine of engines()) {
       expect(after.slice(2).every((m) => m.text_body.includes('TEST-2002') && !m.text_body.includes('TEST-2001'))).toBe(
         true,
       );
+      // A branch past its end of support is no longer watched: a new record tells nobody.
+      const yesterday = new Date(clock.now().getTime() - DAY_MS).toISOString().slice(0, 10);
+      await t.db
+        .updateTable('release_branches')
+        .set({ end_of_support: yesterday })
+        .where('project_id', '=', w.project.id)
+        .execute();
+      const late = await importRecords({
+        id: 'TEST-2003',
+        modified: '2026-01-03T00:00:00Z',
+        name: 'ms',
+        fixed: '1.9.0',
+      });
+      expect(await reevaluateAllBranches(deps(), { since: late.importedAt })).toMatchObject({ branches: 0, new: 0 });
+      expect(await mails(w.project)).toHaveLength(4);
     });
 
     it('follows a newer record, a withdrawn one, and versions leaving and coming back', async () => {

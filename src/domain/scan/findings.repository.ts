@@ -191,10 +191,12 @@ export async function listFindingRows(db: DbOrTrx, filter: FindingFilter): Promi
  * or changed at or after it can concern: a package of theirs is named by such a record, or a
  * finding of theirs is about one (a record that was withdrawn or no longer names the package).
  */
-export async function branchesToEvaluate(db: DbOrTrx, since?: string): Promise<string[]> {
+export async function branchesToEvaluate(db: DbOrTrx, options: { since?: string; today: string }): Promise<string[]> {
+  const { since } = options;
   let q = db
     .selectFrom('release_branches as b')
     .select('b.id')
+    .where((eb) => eb.or([eb('b.end_of_support', 'is', null), eb('b.end_of_support', '>=', options.today)]))
     .where((eb) => eb.exists(eb.selectFrom('inventories as i').select('i.id').whereRef('i.branch_id', '=', 'b.id')));
   if (since !== undefined) {
     q = q.where((eb) =>

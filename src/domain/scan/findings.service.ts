@@ -176,8 +176,9 @@ export async function reevaluateBranch(
 }
 
 /**
- * The vulndb.changed job: every branch with an inventory (with `since`, those the records changed
- * since then can concern), each in its own transaction, so one branch's lock is never held while
+ * The vulndb.changed job: every supported branch with an inventory (with `since`, those the records
+ * changed since then can concern; a branch past its end of support is no longer watched, its findings
+ * stay as they were), each in its own transaction, so one branch's lock is never held while
  * another is evaluated. Safe to run twice, or in two workers at once: each branch's evaluation runs
  * under its lock and the second finds nothing left to do.
  */
@@ -186,7 +187,8 @@ export async function reevaluateAllBranches(
   input: { since?: string } = {},
 ): Promise<{ branches: number; new: number; gone: number }> {
   const totals = { branches: 0, new: 0, gone: 0 };
-  for (const branchId of await branchesToEvaluate(deps.db, input.since)) {
+  const today = iso(deps.clock.now()).slice(0, 10);
+  for (const branchId of await branchesToEvaluate(deps.db, { ...(input.since ? { since: input.since } : {}), today })) {
     const r = await deps.db.transaction().execute((trx) => reevaluateBranch(trx, deps, { branchId }));
     totals.branches += 1;
     totals.new += r.new;
