@@ -4,14 +4,11 @@
  * packages, but for some registries (Drupal's) it is the tag, which is no commit.
  */
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isRecord, readJsonObject } from './read-document.js';
 
 const FORMAT = 'composer.lock';
 const SECTIONS = ['packages', 'packages-dev'] as const;
 type Section = (typeof SECTIONS)[number];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function reference(entry: Record<string, unknown>, key: 'dist' | 'source'): string | undefined {
   const holder = entry[key];
@@ -63,13 +60,7 @@ function nameLines(text: string): Record<Section, (number | undefined)[]> {
 }
 
 function parse(text: string): ScannedPackage[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new LockfileError(FORMAT, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!isRecord(document)) throw new LockfileError(FORMAT, 'the top level is not an object');
+  const document = readJsonObject(FORMAT, text);
   const lines = nameLines(text);
   return SECTIONS.flatMap((section) => {
     const entries = document[section] ?? [];

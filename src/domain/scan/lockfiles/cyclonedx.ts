@@ -7,7 +7,8 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
-import { baseName, isRecord, type SbomEntry, sbomPackages } from './sbom-packages.js';
+import { isRecord, readJson } from './read-document.js';
+import { baseName, type SbomEntry, sbomPackages } from './sbom-packages.js';
 
 const JSON_FORMAT = 'cyclonedx-json';
 const XML_FORMAT = 'cyclonedx-xml';
@@ -23,12 +24,7 @@ function* jsonEntries(components: unknown): Generator<SbomEntry> {
 }
 
 function parseJson(text: string): ScannedPackage[] {
-  let bom: unknown;
-  try {
-    bom = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new LockfileError(JSON_FORMAT, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const bom = readJson(JSON_FORMAT, text);
   if (!isRecord(bom) || bom['bomFormat'] !== 'CycloneDX') {
     throw new LockfileError(JSON_FORMAT, 'not a CycloneDX BOM (`bomFormat` is not "CycloneDX")');
   }

@@ -4,22 +4,12 @@
  * restored for several frameworks is one package to match, so (name, version) pairs are listed once.
  */
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isRecord, readJsonObject } from './read-document.js';
 
 const FORMAT = 'packages.lock.json';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parse(text: string): ScannedPackage[] {
-  let document: unknown;
-  try {
-    // A UTF-8 byte order mark is common in files written by Visual Studio.
-    document = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new LockfileError(FORMAT, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!isRecord(document)) throw new LockfileError(FORMAT, 'the top level is not an object');
+  const document = readJsonObject(FORMAT, text);
   const frameworks = document['dependencies'] ?? {};
   if (!isRecord(frameworks)) throw new LockfileError(FORMAT, '`dependencies` is not an object');
 

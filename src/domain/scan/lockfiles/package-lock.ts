@@ -1,4 +1,5 @@
-import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isRecord, readJsonObject } from './read-document.js';
 import { jsonKeyLinesWhere, jsonPathKey } from './npm-json-lines.js';
 import { baseName, collectNpmPackages, gitCommitOf, type NpmEntry } from './npm-common.js';
 
@@ -8,10 +9,6 @@ import { baseName, collectNpmPackages, gitCommitOf, type NpmEntry } from './npm-
 // there it is the truth, so the v1 tree is read only when it is not.
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -80,13 +77,7 @@ function* fromDependencies(deps: Json, at: readonly string[], lines: Map<string,
 }
 
 function parsePackageLock(format: string, source: string): ScannedPackage[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(source);
-  } catch (error) {
-    throw new LockfileError(format, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (!isRecord(doc)) throw new LockfileError(format, 'the top level is not a JSON object');
+  const doc = readJsonObject(format, source);
   if (isRecord(doc.packages)) {
     const lines = jsonKeyLinesWhere(source, (path) => path.length === 2 && path[0] === 'packages');
     return collectNpmPackages(fromPackages(doc.packages, lines));

@@ -1,4 +1,5 @@
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isRecord, readJsonObject } from './read-document.js';
 
 /*
  * Pipfile.lock: `default` holds what the project ships, `develop` what only development needs.
@@ -12,22 +13,10 @@ const SECTIONS = [
   { key: 'develop', groups: ['dev'] },
 ] as const;
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function parsePipfileLock(text: string): ScannedPackage[] {
   // pipenv never writes an empty lockfile, but an empty file is nothing to report rather than an error.
   if (text.trim() === '') return [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new LockfileError(FORMAT, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (!isRecord(doc)) throw new LockfileError(FORMAT, 'the top level is not a JSON object');
+  const doc = readJsonObject(FORMAT, text);
   const lines = sectionKeyLines(text);
   const seen = new Set<string>();
   const packages: ScannedPackage[] = [];

@@ -1,5 +1,6 @@
-import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { readYamlMap } from './read-document.js';
 import { baseName, collectNpmPackages, gitCommitOf, type NpmEntry } from './npm-common.js';
 
 // pnpm-lock.yaml keys each entry of `packages` by a dependency path whose syntax changed over
@@ -70,16 +71,12 @@ function commitOf(entry: YAMLMap | null): string {
 }
 
 function* pnpmEntries(source: string): Generator<NpmEntry> {
-  const lineCounter = new LineCounter();
-  // The failsafe schema keeps every scalar a string: `version: 1.10` must not become the number 1.1.
-  const doc = parseDocument(source, { schema: 'failsafe', lineCounter, uniqueKeys: false });
-  const error = doc.errors[0];
-  if (error) throw new LockfileError(FORMAT, `not valid YAML (${error.message})`);
-  if (doc.contents === null) return;
-  if (!isMap(doc.contents)) throw new LockfileError(FORMAT, 'the top level is not a mapping');
+  const read = readYamlMap(FORMAT, source);
+  if (!read) return;
+  const { map: contents, lines: lineCounter } = read;
 
-  const lockfileVersion = Number.parseFloat(field(doc.contents, 'lockfileVersion')) || 0;
-  const packages: unknown = doc.contents.get('packages', true);
+  const lockfileVersion = Number.parseFloat(field(contents, 'lockfileVersion')) || 0;
+  const packages: unknown = contents.get('packages', true);
   // Under the failsafe schema an empty `packages:` is the empty string, not null.
   if (packages == null || (isScalar(packages) && (packages.value ?? '') === '')) return;
   if (!isMap(packages)) throw new LockfileError(FORMAT, '`packages` is not a mapping');

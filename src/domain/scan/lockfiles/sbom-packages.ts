@@ -12,10 +12,6 @@ export interface SbomEntry {
   version: unknown;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The packages the entries name, one per package version: an SBOM that lists a package twice (two
  * architectures, two layers) still ships one version of it. A purl without a version takes the

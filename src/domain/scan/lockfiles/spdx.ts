@@ -5,8 +5,9 @@
  * it. Tag-value, YAML and RDF documents are not read here.
  */
 import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isRecord, readJson } from './read-document.js';
 import { purlToPackage } from '../purl.js';
-import { baseName, isRecord, type SbomEntry, sbomPackages } from './sbom-packages.js';
+import { baseName, type SbomEntry, sbomPackages } from './sbom-packages.js';
 
 const FORMAT = 'spdx-json';
 
@@ -32,12 +33,7 @@ function* entries(packages: unknown): Generator<SbomEntry> {
 }
 
 function parse(text: string): ScannedPackage[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new LockfileError(FORMAT, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const document = readJson(FORMAT, text);
   const version = isRecord(document) ? document['spdxVersion'] : undefined;
   if (!isRecord(document) || typeof version !== 'string' || !version.startsWith('SPDX-2.')) {
     throw new LockfileError(FORMAT, 'not an SPDX 2.x document (`spdxVersion` is not "SPDX-2.x")');

@@ -1,5 +1,6 @@
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { LockfileError, type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { isMap, isScalar } from 'yaml';
+import { type LockfileParser, type ScannedPackage } from '../inventory.js';
+import { readYamlMap } from './read-document.js';
 import { baseName, collectNpmPackages, descriptorName, gitCommitOf, type NpmEntry } from './npm-common.js';
 import { yarnV1Entries } from './yarn-lock-v1.js';
 
@@ -16,15 +17,11 @@ function isBerry(source: string): boolean {
 }
 
 function* berryEntries(source: string): Generator<NpmEntry> {
-  const lineCounter = new LineCounter();
-  // The failsafe schema keeps every scalar a string: `version: 1.10` must not become the number 1.1.
-  const doc = parseDocument(source, { schema: 'failsafe', lineCounter, uniqueKeys: false });
-  const error = doc.errors[0];
-  if (error) throw new LockfileError(FORMAT, `not valid YAML (${error.message})`);
-  if (doc.contents === null) return;
-  if (!isMap(doc.contents)) throw new LockfileError(FORMAT, 'the top level is not a mapping');
+  const read = readYamlMap(FORMAT, source);
+  if (!read) return;
+  const { map: contents, lines: lineCounter } = read;
 
-  for (const { key, value } of doc.contents.items) {
+  for (const { key, value } of contents.items) {
     if (!isScalar(key) || !isMap(value)) continue;
     const descriptors = String(key.value);
     if (descriptors === '__metadata') continue;
