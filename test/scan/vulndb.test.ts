@@ -133,17 +133,30 @@ for (const engine of engines()) {
           ],
         }),
         'README.md': new TextEncoder().encode('not a record'),
+        // A billion laughs: nine levels of nine aliases.
+        'all/laughs.yaml': new TextEncoder().encode(
+          ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+            .concat(
+              Array.from({ length: 8 }, (_, i) => {
+                const [from, to] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+                return `${to}: &${to} [${Array(9).fill(`*${from}`).join(',')}]`;
+              }),
+            )
+            .join('\n'),
+        ),
       });
       const report = await importItems(recordsFromFile('npm.zip', zip));
       expect(report.added).toBe(1);
-      expect(report.rejectedCount).toBe(3);
+      expect(report.rejectedCount).toBe(4);
       expect(report.rejected.map((r) => [r.source, r.id])).toEqual(
         expect.arrayContaining([
           ['npm.zip!all/bad.json', null],
           ['npm.zip!all/no-date.json', 'TEST-3'],
           ['npm.zip!all/bad-range.json', 'TEST-4'],
+          ['npm.zip!all/laughs.yaml', null],
         ]),
       );
+      expect(report.rejected.find((r) => r.source.endsWith('laughs.yaml'))?.reason).toMatch(/YAML aliases/);
       const ids = (await t.db.selectFrom('vulns').select('id').where('id', 'in', ['TEST-3', 'TEST-4']).execute()).map(
         (r) => r.id,
       );
