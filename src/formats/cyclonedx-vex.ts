@@ -34,7 +34,7 @@ export function uuidV5(name: string, namespace: string = URL_NAMESPACE): string 
 }
 
 /** FIRST's qualitative rating of a CVSS score (the same bands in 3.1 and 4.0), as CycloneDX spells it. */
-function severityOf(score: number): string {
+export function severityOf(score: number): string {
   if (score === 0) return 'none';
   if (score < 4) return 'low';
   if (score < 7) return 'medium';
@@ -45,7 +45,8 @@ function severityOf(score: number): string {
 const METHOD: Record<RecordCvss['version'], string> = { '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
 
 /** Where an alias is looked up: the CVE list, GitHub's database, else osv.dev, which mirrors the other databases. */
-function aliasSource(id: string): JsonObject {
+/** Where an alias is published, for a CycloneDX `source`: CVE, GitHub's database, else OSV. */
+export function aliasSource(id: string): JsonObject {
   if (/^CVE-\d{4}-\d+$/.test(id)) return { name: 'CVE', url: `https://www.cve.org/CVERecord?id=${id}` };
   if (id.startsWith('GHSA-')) return { name: 'GitHub Advisory Database', url: `https://github.com/advisories/${id}` };
   return { name: 'OSV', url: `https://osv.dev/vulnerability/${encodeURIComponent(id)}` };

@@ -8,7 +8,7 @@
 import type { IgnoreEntry } from '../domain/scan/ignore-file.js';
 import type { ScannedPackage } from '../domain/scan/inventory.js';
 import { packageToPurl } from '../domain/scan/purl.js';
-import type { ScanFinding, ScanReport } from '../domain/scan/scan.service.js';
+import { byText, type ScanFinding, type ScanReport } from '../domain/scan/scan.service.js';
 import type { SeverityLabel } from '../domain/scan/vuln-info.js';
 
 /** The document. */
@@ -71,16 +71,14 @@ export interface ScanJsonIgnoreEntry {
   package: string | null;
 }
 
-/** Code-unit order: unlike localeCompare, the same in every locale. */
-export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** The package's own purl, else the one its ecosystem gives it; null when neither is known. */
 export function scannedPurl(pkg: ScannedPackage): string | null {
   return pkg.purl ?? packageToPurl(pkg) ?? null;
 }
 
 /** Which package a finding is in: the same name and version twice in one file is one package. */
-export const packageKey = (pkg: ScannedPackage): string => `${pkg.ecosystem}\u0000${pkg.name}\u0000${pkg.version}`;
+export const packageVersionKey = (pkg: ScannedPackage): string =>
+  `${pkg.ecosystem}\u0000${pkg.name}\u0000${pkg.version}`;
 
 const ignoreEntry = (e: IgnoreEntry): ScanJsonIgnoreEntry => ({
   id: e.id,
@@ -107,7 +105,7 @@ function vulnerability(f: ScanFinding): ScanJsonVulnerability {
 function packagesOf(findings: readonly ScanFinding[]): ScanJsonPackage[] {
   const byPackage = new Map<string, { pkg: ScannedPackage; vulns: Map<string, ScanFinding> }>();
   for (const f of findings) {
-    const key = packageKey(f.package);
+    const key = packageVersionKey(f.package);
     const entry = byPackage.get(key) ?? { pkg: f.package, vulns: new Map<string, ScanFinding>() };
     // A package listed twice in one file (npm's nested copies) gives each of its findings twice.
     if (!entry.vulns.has(f.vuln.id)) entry.vulns.set(f.vuln.id, f);

@@ -9,9 +9,9 @@
 
 import { createHash } from 'node:crypto';
 import type { ScannedPackage } from '../domain/scan/inventory.js';
-import type { ScanFinding, ScanReport } from '../domain/scan/scan.service.js';
+import { byText, type ScanFinding, type ScanReport } from '../domain/scan/scan.service.js';
 import type { SeverityLabel, VulnInfo } from '../domain/scan/vuln-info.js';
-import { byText, packageKey, scannedPurl } from './scan-json.js';
+import { packageVersionKey, scannedPurl } from './scan-json.js';
 
 export interface ScanSarifOptions {
   /** embargo's version, stated as the driver's. */
@@ -58,7 +58,7 @@ const isUrl = (text: string | null): text is string => text !== null && URL.canP
 
 function help(vuln: VulnInfo, findings: readonly ScanFinding[]): { text: string; markdown: string } {
   const fixes = new Map<string, { pkg: ScannedPackage; fixed: string | null }>();
-  for (const f of findings) fixes.set(packageKey(f.package), { pkg: f.package, fixed: f.fixedVersion });
+  for (const f of findings) fixes.set(packageVersionKey(f.package), { pkg: f.package, fixed: f.fixedVersion });
   const fixList = [...fixes.values()];
   const fixText = (fixed: string | null) => (fixed === null ? 'no fixed version is known' : `upgrade to ${fixed}`);
   const aliases = vuln.aliases.length > 0 ? ` (${vuln.aliases.join(', ')})` : '';
@@ -168,7 +168,7 @@ export function scanSarif(report: ScanReport, options: ScanSarifOptions = {}): o
   // One result per file, package version and vulnerability: a package listed twice in a file shows once.
   const findings = new Map<string, ScanFinding>();
   for (const f of report.findings) {
-    const key = `${f.path}\u0000${packageKey(f.package)}\u0000${f.vuln.id}`;
+    const key = `${f.path}\u0000${packageVersionKey(f.package)}\u0000${f.vuln.id}`;
     if (!findings.has(key)) findings.set(key, f);
   }
   const byVuln = new Map<string, ScanFinding[]>();

@@ -6,9 +6,9 @@
  */
 
 import type { ScannedPackage } from '../domain/scan/inventory.js';
-import type { ScanFinding, ScanReport } from '../domain/scan/scan.service.js';
+import { byText, type ScanFinding, type ScanReport } from '../domain/scan/scan.service.js';
 import type { SeverityLabel } from '../domain/scan/vuln-info.js';
-import { byText, packageKey } from './scan-json.js';
+import { packageVersionKey } from './scan-json.js';
 
 export interface ScanTableOptions {
   /** ANSI colours, for a terminal; off unless asked for. */
@@ -72,7 +72,7 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const packageText = (p: ScannedPackage) => (p.version === '' ? p.name : `${p.name}@${p.version}`);
-const findingKey = (f: ScanFinding) => `${f.path}\u0000${packageKey(f.package)}\u0000${f.vuln.id}`;
+const findingKey = (f: ScanFinding) => `${f.path}\u0000${packageVersionKey(f.package)}\u0000${f.vuln.id}`;
 
 /** One finding per file, package version and vulnerability: a package listed twice in a file shows once. */
 function distinct(findings: readonly ScanFinding[], key = findingKey): ScanFinding[] {
@@ -184,12 +184,12 @@ function table(findings: readonly ScanFinding[], options: ScanTableOptions): str
 }
 
 /** Counted per package version: the same vulnerable version in two files is one vulnerability to fix. */
-const perPackageKey = (f: ScanFinding) => `${packageKey(f.package)}\u0000${f.vuln.id}`;
+const perPackageKey = (f: ScanFinding) => `${packageVersionKey(f.package)}\u0000${f.vuln.id}`;
 
 function summary(report: ScanReport, active: readonly ScanFinding[], ignoredFindings: readonly ScanFinding[]): string {
   const perPackage = distinct(active, perPackageKey);
   const ignored = distinct(ignoredFindings, perPackageKey).length;
-  const packages = new Set(perPackage.map((f) => packageKey(f.package)));
+  const packages = new Set(perPackage.map((f) => packageVersionKey(f.package)));
   const bySeverity = SEVERITIES.map((s) => [s, perPackage.filter((f) => f.vuln.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);

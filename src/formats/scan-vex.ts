@@ -16,10 +16,10 @@
  */
 
 import type { ScannedPackage } from '../domain/scan/inventory.js';
-import type { ScanFinding, ScanReport } from '../domain/scan/scan.service.js';
+import { byText, type ScanFinding, type ScanReport } from '../domain/scan/scan.service.js';
 import type { VulnInfo } from '../domain/scan/vuln-info.js';
-import { uuidV5 } from './cyclonedx-vex.js';
-import { byText, packageKey, scannedPurl } from './scan-json.js';
+import { aliasSource, severityOf, uuidV5 } from './cyclonedx-vex.js';
+import { packageVersionKey, scannedPurl } from './scan-json.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -33,27 +33,12 @@ export interface ScanVexOptions {
   ownSource?: { name: string; url?: string };
 }
 
-/** FIRST's qualitative bands of a CVSS score, as CycloneDX spells them. */
-function severityOf(score: number): string {
-  if (score === 0) return 'none';
-  if (score < 4) return 'low';
-  if (score < 7) return 'medium';
-  if (score < 9) return 'high';
-  return 'critical';
-}
-
 /** CVSS 2 vectors carry no version prefix. */
 function methodOf(vector: string): string {
   if (vector.startsWith('CVSS:4.0/')) return 'CVSSv4';
   if (vector.startsWith('CVSS:3.1/')) return 'CVSSv31';
   if (vector.startsWith('CVSS:3.0/')) return 'CVSSv3';
   return 'CVSSv2';
-}
-
-function aliasSource(id: string): JsonObject {
-  if (/^CVE-\d{4}-\d+$/.test(id)) return { name: 'CVE', url: `https://www.cve.org/CVERecord?id=${id}` };
-  if (id.startsWith('GHSA-')) return { name: 'GitHub Advisory Database', url: `https://github.com/advisories/${id}` };
-  return { name: 'OSV', url: `https://osv.dev/vulnerability/${encodeURIComponent(id)}` };
 }
 
 /** An OSV timestamp as a JSON Schema date-time, or null when it is not one. */
@@ -78,7 +63,7 @@ function components(findings: readonly ScanFinding[]): Map<string, Component> {
       byText(a.package.ecosystem, b.package.ecosystem),
   );
   for (const f of sorted) {
-    const key = packageKey(f.package);
+    const key = packageVersionKey(f.package);
     let c = out.get(key);
     if (!c) {
       const p = f.package;
@@ -129,11 +114,11 @@ function ratings(vuln: VulnInfo, source: JsonObject): JsonObject[] {
 
 function recommendation(findings: readonly ScanFinding[]): string | null {
   const fixes = new Map<string, ScanFinding>();
-  for (const f of findings) if (f.fixedVersion !== null) fixes.set(packageKey(f.package), f);
+  for (const f of findings) if (f.fixedVersion !== null) fixes.set(packageVersionKey(f.package), f);
   const list = [...fixes.values()];
   const only = list[0];
   if (!only) return null;
-  const packages = new Set(findings.map((f) => packageKey(f.package)));
+  const packages = new Set(findings.map((f) => packageVersionKey(f.package)));
   if (packages.size === 1) return `Upgrade to ${only.fixedVersion}.`;
   return list.map((f) => `Upgrade ${f.package.name} ${f.package.version} to ${f.fixedVersion}.`).join('\n');
 }
@@ -175,7 +160,9 @@ function vulnerability(
         ...(recommended === null ? {} : { response: ['update'] }),
         detail: `A vulnerable version was found in ${paths}.`,
       };
-  const affected = [...new Set(group.map((f) => refs.get(packageKey(f.package))?.ref ?? ''))].filter((r) => r !== '');
+  const affected = [...new Set(group.map((f) => refs.get(packageVersionKey(f.package))?.ref ?? ''))].filter(
+    (r) => r !== '',
+  );
   v.affects = affected.sort(byText).map((ref) => ({ ref }));
   return v;
 }

@@ -2,13 +2,13 @@ import type { Insertable, Selectable } from 'kysely';
 import { toNumber } from '../../db/dialect.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { DependentAlertsTable } from './scan.table.js';
+import { chunks, IDS_PER_STATEMENT } from '../../db/batches.js';
 
 // The vulnerability side of dependents' alerts (affected entries by vulnerability or by package
 // key, with what the alert rules need of their record) and the alerts themselves.
 
 // An alert row binds 10 values: 400 rows stay under both engines' bound-parameter limits.
 const ROWS_PER_INSERT = 400;
-const KEYS_PER_LOOKUP = 900;
 
 export type DependentAlertRow = Selectable<DependentAlertsTable>;
 
@@ -32,8 +32,7 @@ export async function vulnEntries(
 ): Promise<VulnEntryRow[]> {
   const list = 'vulnIds' in by ? by.vulnIds : by.keys;
   const out: VulnEntryRow[] = [];
-  for (let i = 0; i < list.length; i += KEYS_PER_LOOKUP) {
-    const part = list.slice(i, i + KEYS_PER_LOOKUP);
+  for (const part of chunks(list, IDS_PER_STATEMENT)) {
     const q = db
       .selectFrom('vuln_packages as p')
       .innerJoin('vulns as v', 'v.id', 'p.vuln_id')
@@ -69,11 +68,11 @@ export async function vulnIdsImportedSince(
 /** vulnerability id -> the project whose published advisory it is (imported ones are left out). */
 export async function vulnOwners(db: DbOrTrx, vulnIds: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (let i = 0; i < vulnIds.length; i += KEYS_PER_LOOKUP) {
+  for (const part of chunks(vulnIds, IDS_PER_STATEMENT)) {
     const rows = await db
       .selectFrom('vulns')
       .select(['id', 'project_id'])
-      .where('id', 'in', vulnIds.slice(i, i + KEYS_PER_LOOKUP))
+      .where('id', 'in', part)
       .where('project_id', 'is not', null)
       .execute();
     for (const r of rows) if (r.project_id !== null) out.set(r.id, r.project_id);
@@ -96,11 +95,11 @@ export async function insertNewAlerts(
   rows: readonly Insertable<DependentAlertsTable>[],
 ): Promise<DependentAlertRow[]> {
   const out: DependentAlertRow[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+  for (const part of chunks(rows, ROWS_PER_INSERT)) {
     out.push(
       ...(await trx
         .insertInto('dependent_alerts')
-        .values(rows.slice(i, i + ROWS_PER_INSERT))
+        .values(part)
         .onConflict((oc) => oc.columns(['dependent_id', 'vuln_id', 'package_key', 'version']).doNothing())
         .returningAll()
         .execute()),

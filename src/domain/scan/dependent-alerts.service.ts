@@ -88,7 +88,11 @@ async function mailNewAlerts(
   fixes: Map<string, string[]>,
 ) {
   const byDependent = new Map<string, DependentAlertRow[]>();
-  for (const r of rows) byDependent.set(r.dependent_id, [...(byDependent.get(r.dependent_id) ?? []), r]);
+  for (const r of rows) {
+    const list = byDependent.get(r.dependent_id);
+    if (list) list.push(r);
+    else byDependent.set(r.dependent_id, [r]);
+  }
   const facts = await advisoryFacts(trx, deps, [...new Set(rows.map((r) => r.vuln_id))]);
   let key: Promise<Buffer> | undefined;
   const secret = () => (key ??= linkSecret(trx, deps));

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { DomainError } from '../../errors.js';
 import { parsePurl } from '../cases/purl.js';
-import { LockfileError, type LockfileParser } from './inventory.js';
+import { LockfileError } from './inventory.js';
 import { parserFor } from './lockfiles/index.js';
 import { purlToPackage } from './purl.js';
 import type { InventoryInput } from './dependents.js';
@@ -38,10 +38,10 @@ function baseName(fileName: string): string {
   return base.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_NAME);
 }
 
-function readFile(fileName: string, text: string, lookup: (path: string) => LockfileParser | undefined) {
+function readFile(fileName: string, text: string) {
   const name = baseName(fileName);
   if (name === '') refuse('file', 'Choose a file: a lockfile or SBOM, named as its tool names it.');
-  const parser = lookup(name);
+  const parser = parserFor(name);
   if (!parser) {
     refuse(
       'file',
@@ -81,11 +81,8 @@ function readPurls(text: string) {
 }
 
 /** The packages of a registration, deduplicated; VALIDATION_FAILED (field "file" or "purls") when unreadable. */
-export function readInventory(
-  input: InventoryInput,
-  lookup: (path: string) => LockfileParser | undefined = parserFor,
-): ReadInventory {
-  const read = input.kind === 'file' ? readFile(input.fileName, input.text, lookup) : readPurls(input.text);
+export function readInventory(input: InventoryInput): ReadInventory {
+  const read = input.kind === 'file' ? readFile(input.fileName, input.text) : readPurls(input.text);
   const field = input.kind === 'file' ? 'file' : 'purls';
   const seen = new Set<string>();
   const packages = read.packages

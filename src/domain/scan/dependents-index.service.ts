@@ -2,10 +2,10 @@ import type { DbOrTrx } from '../../db/types.js';
 import type { AffectedDependent, CurrentMatch, DependentOfPackage } from './dependents.js';
 import { activeDependentPackages, type IndexRow, packagesOfInventories } from './dependents.repository.js';
 import { vulnEntries, vulnIdsImportedSince, type VulnEntryRow } from './dependent-alerts.repository.js';
-import { nearestFix } from './matcher.js';
-import { type Compare, isAffected, type OsvAffectedInput, type Orders } from './osv-ranges.js';
+import { later, nearestFix, ordersFor } from './matcher.js';
+import { isAffected, type OsvAffectedInput } from './osv-ranges.js';
 import { ecosystemCovers, packageKey } from './package-key.js';
-import { semverOrder, versionOrder } from './versions/index.js';
+import { semverOrder } from './versions/index.js';
 
 /*
  * Who is affected: the reverse index (package -> active dependents' registered versions) crossed
@@ -25,22 +25,11 @@ export type AffectedQuery = { vulnIds: readonly string[]; newsOnly?: boolean } |
 
 const BATCH = 500;
 
-function ordersFor(ecosystem: string): Orders {
-  return { semver: semverOrder, ecosystem: versionOrder(ecosystem) };
-}
-
 /** Every `fixed` event of an entry, in the order written (for "some version" registrations). */
 function fixesOf(affected: OsvAffectedInput): string[] {
   const out = new Set<string>();
   for (const r of affected.ranges ?? []) for (const e of r.events) if (e.fixed !== undefined) out.add(e.fixed);
   return [...out];
-}
-
-/** Higher of two fixed versions (a version in two ranges of one record needs both fixes). */
-function later(a: string | null, b: string | null, compare: Compare): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return compare(a, b) >= 0 ? a : b;
 }
 
 /** The verdict of one entry on one registered version: undefined when not affected. */

@@ -1,15 +1,13 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { DependentsTable, InventoriesTable, InventoryPackagesTable } from './scan.table.js';
+import { chunks, IDS_PER_STATEMENT } from '../../db/batches.js';
 
 // Dependents and their inventories. A dependent's inventory has no branch and no project of its
 // own (the dependent row says whose it is), so the branch monitoring's queries never see it.
 
 export type DependentRow = Selectable<DependentsTable>;
 export type DependentInventoryRow = Selectable<InventoriesTable>;
-
-// Far below both engines' bound-parameter limits.
-const KEYS_PER_LOOKUP = 900;
 
 export async function insertDependent(trx: Trx, row: Insertable<DependentsTable>): Promise<void> {
   await trx.insertInto('dependents').values(row).execute();
@@ -40,14 +38,8 @@ export async function findDependent(
 
 export async function dependentsByIds(db: DbOrTrx, ids: readonly string[]): Promise<DependentRow[]> {
   const out: DependentRow[] = [];
-  for (let i = 0; i < ids.length; i += KEYS_PER_LOOKUP) {
-    out.push(
-      ...(await db
-        .selectFrom('dependents')
-        .selectAll()
-        .where('id', 'in', ids.slice(i, i + KEYS_PER_LOOKUP))
-        .execute()),
-    );
+  for (const part of chunks(ids, IDS_PER_STATEMENT)) {
+    out.push(...(await db.selectFrom('dependents').selectAll().where('id', 'in', part).execute()));
   }
   return out;
 }
@@ -73,6 +65,11 @@ export async function findDependentInventory(
 ): Promise<DependentInventoryRow | undefined> {
   const q = db.selectFrom('inventories').selectAll().where('dependent_id', '=', dependentId);
   return ('id' in by ? q.where('id', '=', by.id) : q.where('name', '=', by.name)).executeTakeFirst();
+}
+
+/** Deletes every inventory of a dependent; their package rows go with them (ON DELETE CASCADE). */
+export async function deleteInventoriesOfDependent(trx: Trx, dependentId: string): Promise<void> {
+  await trx.deleteFrom('inventories').where('dependent_id', '=', dependentId).execute();
 }
 
 /** The packages of some inventories (a dependent's current matches). */
@@ -101,8 +98,7 @@ export interface IndexRow {
  */
 export async function activeDependentPackages(db: DbOrTrx, keys: readonly string[]): Promise<IndexRow[]> {
   const out: IndexRow[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
-    const part = keys.slice(i, i + KEYS_PER_LOOKUP);
+  for (const part of chunks(keys, IDS_PER_STATEMENT)) {
     out.push(
       ...(await db
         .selectFrom('inventory_packages as p')

@@ -16,6 +16,7 @@ import { currentMatches } from './dependents-index.service.js';
 import {
   type DependentInventoryRow,
   type DependentRow,
+  deleteInventoriesOfDependent,
   findDependent,
   findDependentInventory,
   insertDependent,
@@ -275,7 +276,7 @@ export async function unsubscribeDependent(
 ): Promise<boolean> {
   const row = await managedRow(trx, input.token);
   if (row.status === 'unsubscribed') return false;
-  for (const inventory of await inventoriesOfDependent(trx, row.id)) await deleteInventory(trx, inventory.id);
+  await deleteInventoriesOfDependent(trx, row.id);
   await updateDependent(trx, row.id, { status: 'unsubscribed', unsubscribed_at: iso(deps.clock.now()) });
   await recordAudit(trx, deps.clock, {
     actor: input.actor,

@@ -2,6 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import { OPEN_STATES } from './finding-clocks.js';
 import type { FindingsTable } from './scan.table.js';
+import { chunks, IDS_PER_STATEMENT } from '../../db/batches.js';
 
 export type FindingRow = Selectable<FindingsTable>;
 /** A finding with its branch's name and its owner's name, for listing. */
@@ -10,11 +11,6 @@ export type FindingListRow = FindingRow & { branch_name: string; owner_name: str
 // Statements stay under both engines' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535):
 // a finding row binds 23 values.
 const ROWS_PER_INSERT = 500;
-const IDS_PER_STATEMENT = 900;
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 /**
  * Takes the branch row's write lock until the transaction ends, so two evaluations (or an upload

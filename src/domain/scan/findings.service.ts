@@ -159,7 +159,8 @@ export async function reevaluateBranch(
   await markSeen(trx, seen, at);
   await markGone(trx, left, at, true);
   await markGone(trx, unlisted, at, false);
-  await notifyNewFindings(trx, deps, branch);
+  // Unnotified findings are only ever this evaluation's inserts: they are told in the same transaction.
+  if (added > 0) await notifyNewFindings(trx, deps, branch);
   const result = { new: added, gone: left.length + unlisted.length, present: wanted.size };
   if (result.new > 0 || result.gone > 0 || back.length > 0) {
     await recordAudit(trx, deps.clock, {

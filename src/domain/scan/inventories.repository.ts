@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { InventoriesTable, InventoryPackagesTable } from './scan.table.js';
+import { chunks } from '../../db/batches.js';
 
 export type InventoryRow = Selectable<InventoriesTable>;
 /** An inventory with the name of the account that uploaded it, when it was one. */
@@ -59,10 +60,7 @@ export async function insertInventory(
   packages: readonly Insertable<InventoryPackagesTable>[],
 ): Promise<void> {
   await trx.insertInto('inventories').values(row).execute();
-  for (let i = 0; i < packages.length; i += ROWS_PER_INSERT) {
-    await trx
-      .insertInto('inventory_packages')
-      .values(packages.slice(i, i + ROWS_PER_INSERT))
-      .execute();
+  for (const part of chunks(packages, ROWS_PER_INSERT)) {
+    await trx.insertInto('inventory_packages').values(part).execute();
   }
 }

@@ -32,7 +32,8 @@ interface ParsedCandidate {
   affected: OsvAffectedInput;
 }
 
-function ordersFor(ecosystem: string): Orders {
+/** The orders OSV ranges of a package of `ecosystem` are evaluated in. */
+export function ordersFor(ecosystem: string): Orders {
   return { semver: semverOrder, ecosystem: versionOrder(ecosystem) };
 }
 
@@ -55,7 +56,7 @@ export function nearestFix(version: string, affected: OsvAffectedInput, orders: 
 }
 
 /** Higher of two fixed versions in an order (a package affected twice needs both fixes). */
-function later(a: string | null, b: string | null, compare: Compare | undefined): string | null {
+export function later(a: string | null, b: string | null, compare: Compare | undefined): string | null {
   if (a === null) return b;
   if (b === null || !compare) return a;
   return compare(a, b) >= 0 ? a : b;

@@ -37,7 +37,8 @@ export interface ScanReport {
   packageCount: number;
 }
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-unit order: unlike localeCompare, the same in every locale, and cheap on big reports. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function ignoreFor(
   entries: readonly IgnoreEntry[],

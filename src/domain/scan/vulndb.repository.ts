@@ -2,14 +2,10 @@ import type { CompiledQuery } from 'kysely';
 import { toNumber } from '../../db/dialect.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { VulnPackagesTable, VulnsTable } from './scan.table.js';
+import { chunks, IDS_PER_STATEMENT } from '../../db/batches.js';
 
 // Statements stay under both engines' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
 const ROWS_PER_INSERT = 400;
-const KEYS_PER_LOOKUP = 900;
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 /** The stored `modified` and origin of each of `ids` that exists. */
 export async function storedVersions(
@@ -17,7 +13,7 @@ export async function storedVersions(
   ids: readonly string[],
 ): Promise<Map<string, { modified: string; origin: string }>> {
   const out = new Map<string, { modified: string; origin: string }>();
-  for (const part of chunks(ids, KEYS_PER_LOOKUP)) {
+  for (const part of chunks(ids, IDS_PER_STATEMENT)) {
     const rows = await db.selectFrom('vulns').select(['id', 'modified', 'origin']).where('id', 'in', part).execute();
     for (const r of rows) out.set(r.id, { modified: r.modified, origin: r.origin });
   }
@@ -49,7 +45,7 @@ export async function upsertVulns(trx: Trx, rows: readonly VulnsTable[]): Promis
 }
 
 export async function deleteVulnPackages(trx: Trx, vulnIds: readonly string[]): Promise<void> {
-  for (const part of chunks(vulnIds, KEYS_PER_LOOKUP)) {
+  for (const part of chunks(vulnIds, IDS_PER_STATEMENT)) {
     await trx.deleteFrom('vuln_packages').where('vuln_id', 'in', part).execute();
   }
 }
@@ -73,7 +69,7 @@ export async function candidatesForKeys(
   options: { importedSince?: string } = {},
 ): Promise<CandidateRow[]> {
   const out: CandidateRow[] = [];
-  for (const part of chunks(keys, KEYS_PER_LOOKUP)) {
+  for (const part of chunks(keys, IDS_PER_STATEMENT)) {
     let q = db
       .selectFrom('vuln_packages as p')
       .innerJoin('vulns as v', 'v.id', 'p.vuln_id')
@@ -97,7 +93,7 @@ export interface VulnDetailRow {
 
 export async function vulnDetails(db: DbOrTrx, ids: readonly string[]): Promise<VulnDetailRow[]> {
   const out: VulnDetailRow[] = [];
-  for (const part of chunks(ids, KEYS_PER_LOOKUP)) {
+  for (const part of chunks(ids, IDS_PER_STATEMENT)) {
     out.push(
       ...(await db
         .selectFrom('vulns')

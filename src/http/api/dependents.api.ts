@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { requireProject } from '../../domain/projects/projects.service.js';
 import { MAX_PACKAGES } from '../../domain/scan/dependent-inventory.js';
-import type { CurrentMatch, InventoryInput, Registration } from '../../domain/scan/dependents.js';
+import type { InventoryInput, Registration } from '../../domain/scan/dependents.js';
 import { requestDependentSubscription } from '../../domain/scan/dependents.service.js';
 import { projectDependencies, registerProjectDependency } from '../../domain/scan/project-dependents.service.js';
 import { DomainError } from '../../errors.js';
@@ -70,7 +70,6 @@ function inventoryOfBody(body: Static<typeof RegistrationBody>): InventoryInput 
 }
 
 const registrationJson = ({ dependentId: _d, ...r }: Registration) => r;
-const matchJson = (m: CurrentMatch) => m;
 
 export function dependentsApi(deps: Deps) {
   return async (plain: FastifyInstance): Promise<void> => {
@@ -125,7 +124,7 @@ export function dependentsApi(deps: Deps) {
         const project = await requireProject(deps.db, request.params.slug);
         authorize(request.actor, 'project.dependents.manage', { projectId: project.id });
         const { registrations, matches } = await projectDependencies(deps.db, project.id);
-        return { registrations: registrations.map(registrationJson), matches: matches.map(matchJson) };
+        return { registrations: registrations.map(registrationJson), matches };
       },
     );
 
