@@ -62,6 +62,12 @@ export function later(a: string | null, b: string | null, compare: Compare | und
   return compare(a, b) >= 0 ? a : b;
 }
 
+interface CacheEntry {
+  candidates: ParsedCandidate[];
+  /** Per ecosystem and version evaluated: vulnId -> nearest fix. */
+  verdicts: Map<string, Map<string, string | null>>;
+}
+
 /**
  * A matcher that remembers, per package, the candidate entries the database gave and the verdict
  * for each version evaluated, as long as the database's generation (its latest import) has not
@@ -72,10 +78,10 @@ export function later(a: string | null, b: string | null, compare: Compare | und
 export class Matcher {
   private generation: string | null | undefined;
   private readonly info = new Map<string, VulnInfo>();
-  private readonly cache = new Map<
-    string,
-    { candidates: ParsedCandidate[]; verdicts: Map<string, Map<string, string | null>> }
-  >();
+  private readonly byKey = new Map<string, CacheEntry>();
+  // The same entries by ecosystem and name as inputs spell them, so that a warm lookup builds no
+  // key string: most packages of a lockfile have no advisory, and their lookups are the scan.
+  private readonly bySpelling = new Map<string, Map<string, CacheEntry>>();
 
   constructor(
     private readonly db: DbOrTrx,
@@ -85,49 +91,82 @@ export class Matcher {
   async match(packages: readonly ScannedPackage[]): Promise<PackageMatch[]> {
     const generation = await vulnDbGeneration(this.db);
     if (generation !== this.generation) {
-      this.cache.clear();
-      this.info.clear();
+      this.forget();
       this.generation = generation;
     }
-    const byKey = groupByKey(packages);
-    const missing = [...byKey.keys()].filter((k) => !this.cache.has(k));
-    if (missing.length > 0) {
-      const found = parseCandidates(await candidatesForKeys(this.db, missing));
-      const max = this.options.maxKeys ?? 200_000;
-      if (this.cache.size + missing.length > max) this.cache.clear();
-      for (const key of missing) this.cache.set(key, { candidates: found.get(key) ?? [], verdicts: new Map() });
-    }
     const matches: PackageMatch[] = [];
-    for (const [key, indexes] of byKey) {
-      const entry = this.cache.get(key);
-      if (!entry || entry.candidates.length === 0) continue;
-      pushMatches(matches, packages, indexes, entry.candidates, entry.verdicts);
+    let unknown: number[] | undefined;
+    for (let index = 0; index < packages.length; index += 1) {
+      const pkg = packages[index] as ScannedPackage;
+      if (pkg.version === '') continue;
+      const entry = this.bySpelling.get(pkg.ecosystem)?.get(pkg.name);
+      if (!entry) (unknown ??= []).push(index);
+      else if (entry.candidates.length > 0) pushMatches(matches, packages, [index], entry.candidates, entry.verdicts);
     }
+    if (unknown) await this.learn(packages, unknown, matches);
     return matches;
   }
 
-  /** What scans show of each vulnerability, cached like the lookups (call after `match`). */
-  async infos(ids: readonly string[]): Promise<Map<string, VulnInfo>> {
-    const missing = ids.filter((id) => !this.info.has(id));
-    if (missing.length > 0) for (const row of await vulnDetails(this.db, missing)) this.info.set(row.id, vulnInfo(row));
-    const out = new Map<string, VulnInfo>();
-    for (const id of ids) {
-      const info = this.info.get(id);
-      if (info) out.set(id, info);
+  /** Looks up the packages not seen before, remembers them and adds their matches. */
+  private async learn(packages: readonly ScannedPackage[], unknown: number[], matches: PackageMatch[]): Promise<void> {
+    const byKey = groupByKey(packages, unknown);
+    if (this.byKey.size + byKey.size > (this.options.maxKeys ?? 200_000)) this.forget();
+    const missing = [...byKey.keys()].filter((k) => !this.byKey.has(k));
+    const found =
+      missing.length > 0
+        ? parseCandidates(await candidatesForKeys(this.db, missing))
+        : new Map<string, ParsedCandidate[]>();
+    for (const [key, indexes] of byKey) {
+      let entry = this.byKey.get(key);
+      if (!entry) {
+        entry = { candidates: found.get(key) ?? [], verdicts: new Map() };
+        this.byKey.set(key, entry);
+      }
+      for (const index of indexes) {
+        const pkg = packages[index] as ScannedPackage;
+        let names = this.bySpelling.get(pkg.ecosystem);
+        if (!names) {
+          names = new Map();
+          this.bySpelling.set(pkg.ecosystem, names);
+        }
+        names.set(pkg.name, entry);
+      }
+      if (entry.candidates.length > 0) pushMatches(matches, packages, indexes, entry.candidates, entry.verdicts);
     }
-    return out;
+  }
+
+  private forget(): void {
+    this.byKey.clear();
+    this.bySpelling.clear();
+    this.info.clear();
+  }
+
+  /**
+   * What scans show of the vulnerabilities `ids` name, cached like the lookups (call after `match`):
+   * the cache itself, read-only, with every one of `ids` that exists in it.
+   */
+  async infos(ids: Iterable<string>): Promise<ReadonlyMap<string, VulnInfo>> {
+    const missing = new Set<string>();
+    for (const id of ids) if (!this.info.has(id)) missing.add(id);
+    if (missing.size > 0)
+      for (const row of await vulnDetails(this.db, [...missing])) this.info.set(row.id, vulnInfo(row));
+    return this.info;
   }
 }
 
-function groupByKey(packages: readonly ScannedPackage[]): Map<string, number[]> {
+/** Indexes of the pinned packages (of `only`, when given) by lookup key. */
+function groupByKey(packages: readonly ScannedPackage[], only?: readonly number[]): Map<string, number[]> {
   const byKey = new Map<string, number[]>();
-  packages.forEach((p, i) => {
+  const add = (i: number) => {
+    const p = packages[i] as ScannedPackage;
     if (p.version === '') return;
     const key = packageKey(p.ecosystem, p.name);
     const list = byKey.get(key);
     if (list) list.push(i);
     else byKey.set(key, [i]);
-  });
+  };
+  if (only) for (const i of only) add(i);
+  else for (let i = 0; i < packages.length; i += 1) add(i);
   return byKey;
 }
 

@@ -73,7 +73,7 @@ export async function scanInputs(
   for (const i of input.inputs) for (const pkg of i.packages) flat.push({ path: i.path, pkg });
   const matcher = input.matcher ?? new Matcher(db);
   const matches = await matcher.match(flat.map((f) => f.pkg));
-  const infos = await matcher.infos([...new Set(matches.map((m) => m.vulnId))]);
+  const infos = await matcher.infos(matches.map((m) => m.vulnId));
   const ignores = input.ignores ?? [];
   const findings: ScanFinding[] = [];
   for (const m of matches) {

@@ -141,15 +141,18 @@ export async function ecosystemCounts(db: DbOrTrx): Promise<{ ecosystem: string;
 }
 
 // Compiled once per handle: scans ask it every time, and building the SQL cost more than running it.
-const generationQueries = new WeakMap<DbOrTrx, CompiledQuery<{ imported_at: string }>>();
+const generationQueries = new WeakMap<DbOrTrx, CompiledQuery<{ at: string | null }>>();
 
-/** When the database last changed (the latest imported_at): one probe of its index. */
+/** When the database last changed (the latest imported_at): one probe of the end of its index. */
 export async function vulnDbGeneration(db: DbOrTrx): Promise<string | null> {
   let query = generationQueries.get(db);
   if (!query) {
-    query = db.selectFrom('vulns').select('imported_at').orderBy('imported_at', 'desc').limit(1).compile();
+    query = db
+      .selectFrom('vulns')
+      .select((eb) => eb.fn.max('imported_at').as('at'))
+      .compile();
     generationQueries.set(db, query);
   }
   const result = await db.executeQuery(query);
-  return result.rows[0]?.imported_at ?? null;
+  return result.rows[0]?.at ?? null;
 }
