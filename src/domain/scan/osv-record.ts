@@ -106,8 +106,12 @@ export function readOsvRecord(input: unknown): ReadResult {
   };
 }
 
+/** The first line of `details`, for records without a summary (most of PyPA's). */
 function firstLine(details: unknown): string {
-  const s = typeof details === 'string' ? details.trim() : '';
-  const line = s.split('\n')[0] ?? '';
+  if (typeof details !== 'string') return '';
+  // Details run to kilobytes: find the line, then trim it, rather than splitting the whole text.
+  const start = details.length - details.trimStart().length;
+  const end = details.indexOf('\n', start);
+  const line = (end < 0 ? details.slice(start) : details.slice(start, end)).trimEnd();
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
