@@ -84,5 +84,16 @@ for (const engine of engines()) {
       expect(seen(await matcher.match(packages))).toEqual(['0 PYSEC-3 1.1', '1 PYSEC-2 2.5']);
       expect((await matcher.infos(['PYSEC-3'])).get('PYSEC-3')?.summary).toBe('PYSEC-3 summary');
     });
+
+    it('sees an import in the same millisecond as the last, or after the clock stepped back', async () => {
+      const matcher = new Matcher(t.db);
+      const packages = [pkg('pillow', '1.0'), pkg('numpy', '1.0')];
+      expect(seen(await matcher.match(packages))).toEqual([]);
+      await load(other, [pypi('PYSEC-4', 'Pillow', '2.0')]);
+      expect(seen(await matcher.match(packages))).toEqual(['0 PYSEC-4 2.0']);
+      clock.advance(-3_600_000);
+      await load(other, [pypi('PYSEC-5', 'numpy', '2.0')]);
+      expect(seen(await matcher.match(packages))).toEqual(['0 PYSEC-4 2.0', '1 PYSEC-5 2.0']);
+    });
   });
 }

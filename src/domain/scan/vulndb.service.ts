@@ -13,6 +13,7 @@ import {
   storedVersions,
   upsertVulns,
   vulnCounts,
+  vulnDbGeneration,
 } from './vulndb.repository.js';
 
 /*
@@ -106,6 +107,17 @@ async function writeBatch(trx: Trx, batch: Map<string, Pending>, report: ImportR
   batch.clear();
 }
 
+/**
+ * The imported_at of a change: now, or just after the latest stored one when that is not earlier.
+ * The latest imported_at is the database's generation (caches of lookups compare it), so a change
+ * must move it even when it falls in the millisecond of the one before or the clock stepped back.
+ */
+async function changeTime(trx: Trx, deps: Pick<Deps, 'clock'>): Promise<string> {
+  const now = deps.clock.now().getTime();
+  const latest = await vulnDbGeneration(trx);
+  return iso(new Date(latest === null ? now : Math.max(now, Date.parse(latest) + 1)));
+}
+
 /** Imports OSV records into the database, in the caller's transaction. */
 export async function importOsvRecords(
   trx: Trx,
@@ -120,7 +132,7 @@ export async function importOsvRecords(
     kept: 0,
     rejectedCount: 0,
     rejected: [],
-    importedAt: iso(deps.clock.now()),
+    importedAt: await changeTime(trx, deps),
   };
   const reject = (source: string, id: string | null, reason: string) => {
     report.rejectedCount += 1;
@@ -167,7 +179,7 @@ export async function storeProjectVuln(
   const read = readOsvRecord(input.osv);
   // Our own exporter wrote it: failing to read it back is a bug, not bad input.
   if (!read.ok) throw new Error(`the advisory's OSV record cannot be read back: ${read.reason}`);
-  const at = iso(deps.clock.now());
+  const at = await changeTime(trx, deps);
   const rows = rowsOf({ vuln: read.vuln, json: JSON.stringify(input.osv) }, 'project', at, {
     projectId: input.projectId,
     caseId: input.caseId,
