@@ -182,6 +182,41 @@ describe.each(engines())('ecosystem alerts on %s', (engine) => {
     expect(alert?.text_body).toContain('You depend on some version of it; fixed in 5.0.2');
   });
 
+  it('forgets a request never confirmed, with its registration, once its link has expired', async () => {
+    const left = () =>
+      ctx.deps.db
+        .selectFrom('dependents as d')
+        .leftJoin('inventories as i', 'i.dependent_id', 'd.id')
+        .leftJoin('inventory_packages as p', 'p.inventory_id', 'i.id')
+        .select(['d.id', 'i.id as inventory', 'p.name'])
+        .where('d.email', '=', 'never@shop.example')
+        .execute();
+    await subscriber('never@shop.example', purls('pkg:npm/never-confirmed@1.0.0'), false);
+    expect(await left()).toEqual([{ id: expect.any(String), inventory: expect.any(String), name: 'never-confirmed' }]);
+    // While its link works, another request leaves it alone; once expired, the next one removes it.
+    ctx.clock.advance(7 * DAY_MS - 60_000);
+    await subscriber('later@shop.example', purls('pkg:npm/left-pad@1.0.0'), false);
+    expect(await left()).toHaveLength(1);
+    ctx.clock.advance(2 * 60_000);
+    await subscriber('latest@shop.example', purls('pkg:npm/left-pad@1.0.0'), false);
+    expect(await left()).toEqual([]);
+    expect(await dependentsOf(ctx.deps.db, { ecosystem: 'npm', name: 'never-confirmed' })).toEqual([]);
+    const pending = await ctx.deps.db
+      .selectFrom('dependents')
+      .select('email')
+      .where('status', '=', 'pending')
+      .execute();
+    expect(pending.map((d) => d.email)).toEqual(expect.arrayContaining(['later@shop.example', 'latest@shop.example']));
+    // Nothing of it is left in the reverse index.
+    const orphans = await ctx.deps.db
+      .selectFrom('inventory_packages as p')
+      .leftJoin('inventories as i', 'i.id', 'p.inventory_id')
+      .select('p.inventory_id')
+      .where('i.id', 'is', null)
+      .execute();
+    expect(orphans).toEqual([]);
+  });
+
   it('does not tell of records published before the registration, but the manage page shows them', async () => {
     ctx.clock.advance(DAY_MS);
     const before = iso(ctx.clock.now());

@@ -22,6 +22,20 @@ export async function insertDependentIfAbsent(trx: Trx, row: Insertable<Dependen
     .execute();
 }
 
+/**
+ * Deletes the outside subscribers still pending that asked before `before`, with their inventories
+ * (the foreign keys cascade); returns how many.
+ */
+export async function deletePendingBefore(trx: Trx, before: string): Promise<number> {
+  const result = await trx
+    .deleteFrom('dependents')
+    .where('status', '=', 'pending')
+    .where('project_id', 'is', null)
+    .where('created_at', '<', before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function updateDependent(trx: Trx, id: string, patch: Updateable<DependentsTable>): Promise<void> {
   await trx.updateTable('dependents').set(patch).where('id', '=', id).execute();
 }
