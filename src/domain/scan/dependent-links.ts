@@ -23,6 +23,11 @@ export function confirmExpiresAt(createdAt: string): string {
   return iso(addMs(new Date(createdAt), CONFIRM_TTL_MS));
 }
 
+/** The request time before which a pending registration's link has expired, at `now`. */
+export function confirmExpiredBefore(now: Date): string {
+  return iso(addMs(now, -CONFIRM_TTL_MS));
+}
+
 export function confirmUrl(deps: Pick<Deps, 'config'>, token: string): string {
   return `${base(deps)}/dependents/confirm/${token}`;
 }

@@ -1,5 +1,5 @@
 import { deleteInventory, insertInventory } from './inventories.repository.js';
-import { addMs, DAY_MS, HOUR_MS, iso } from '../../clock.js';
+import { DAY_MS, HOUR_MS, iso } from '../../clock.js';
 import type { DbOrTrx, Trx } from '../../db/types.js';
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../errors.js';
@@ -10,7 +10,14 @@ import { hashToken, newId, newSecretToken } from '../ids.js';
 import { addressKey, hit } from '../instance/rate-limit.service.js';
 import { validateEmail } from '../users/users.service.js';
 import { type ReadInventory, readInventory } from './dependent-inventory.js';
-import { CONFIRM_TTL_MS, confirmExpiresAt, confirmUrl, linkSecret, manageToken, manageUrl } from './dependent-links.js';
+import {
+  confirmExpiredBefore,
+  confirmExpiresAt,
+  confirmUrl,
+  linkSecret,
+  manageToken,
+  manageUrl,
+} from './dependent-links.js';
 import type { CurrentMatch, Dependent, DependentStatus, InventoryInput, Registration } from './dependents.js';
 import { currentMatches } from './dependents-index.service.js';
 import {
@@ -143,10 +150,11 @@ export async function requestDependentSubscription(
   });
   if (!perAddress.allowed) return;
   const token = newSecretToken();
-  const at = iso(deps.clock.now());
+  const now = deps.clock.now();
+  const at = iso(now);
   // Requests never confirmed are forgotten once their link has expired: the address was given by
   // someone who may not own it, and a registration nobody confirmed has no business in the index.
-  await deletePendingBefore(trx, iso(addMs(deps.clock.now(), -CONFIRM_TTL_MS)));
+  await deletePendingBefore(trx, confirmExpiredBefore(now));
   const id = newId();
   await insertDependent(trx, {
     id,

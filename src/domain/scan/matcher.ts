@@ -101,7 +101,7 @@ export class Matcher {
       if (pkg.version === '') continue;
       const entry = this.bySpelling.get(pkg.ecosystem)?.get(pkg.name);
       if (!entry) (unknown ??= []).push(index);
-      else if (entry.candidates.length > 0) pushMatches(matches, packages, [index], entry.candidates, entry.verdicts);
+      else if (entry.candidates.length > 0) pushMatchesOf(matches, packages, index, entry.candidates, entry.verdicts);
     }
     if (unknown) await this.learn(packages, unknown, matches);
     return matches;
@@ -193,16 +193,25 @@ function pushMatches(
   candidates: readonly ParsedCandidate[],
   verdicts: Map<string, Map<string, string | null>>,
 ): void {
-  for (const index of indexes) {
-    const pkg = packages[index] as ScannedPackage;
-    const cacheKey = `${pkg.ecosystem}\u0000${pkg.version}`;
-    let verdict = verdicts.get(cacheKey);
-    if (!verdict) {
-      verdict = evaluate(pkg, candidates);
-      verdicts.set(cacheKey, verdict);
-    }
-    for (const [vulnId, fixedVersion] of verdict) out.push({ index, vulnId, fixedVersion });
+  for (const index of indexes) pushMatchesOf(out, packages, index, candidates, verdicts);
+}
+
+/** Adds the matches of one package. */
+function pushMatchesOf(
+  out: PackageMatch[],
+  packages: readonly ScannedPackage[],
+  index: number,
+  candidates: readonly ParsedCandidate[],
+  verdicts: Map<string, Map<string, string | null>>,
+): void {
+  const pkg = packages[index] as ScannedPackage;
+  const cacheKey = `${pkg.ecosystem}\u0000${pkg.version}`;
+  let verdict = verdicts.get(cacheKey);
+  if (!verdict) {
+    verdict = evaluate(pkg, candidates);
+    verdicts.set(cacheKey, verdict);
   }
+  for (const [vulnId, fixedVersion] of verdict) out.push({ index, vulnId, fixedVersion });
 }
 
 /** Matches without a cache: one scan, one set of queries. */
